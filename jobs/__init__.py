@@ -1,0 +1,1 @@
+"""RQ entry points. Each job is a small function taking ids, wrapped by ``task``."""

@@ -1,0 +1,67 @@
+"""Periodic jobs, scheduled with RQ's own CronScheduler.
+
+Every worker process runs a scheduler thread, but only the one holding a short Redis lease
+enqueues, so several workers on several hosts do not enqueue a periodic job several times.
+Later areas add their jobs to ``PERIODIC``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+
+from redis import Redis
+from rq.cron import CronScheduler
+
+from portal.core.queue import QUEUE_NAME
+
+log = logging.getLogger(__name__)
+LEASE_KEY = "portal:cron-leader"
+LEASE_SECONDS = 30
+
+# (dotted job function, every N seconds)
+PERIODIC: list[tuple[str, int]] = [
+    ("jobs.maintenance.purge_expired_tokens", 3600),
+    ("jobs.mail.deliver_pending", 300),
+]
+
+
+def build_scheduler(connection: Redis) -> CronScheduler:
+    from importlib import import_module
+
+    scheduler = CronScheduler(connection=connection, logging_level=logging.WARNING)
+    for dotted, seconds in PERIODIC:
+        module, _, name = dotted.rpartition(".")
+        scheduler.register(getattr(import_module(module), name), queue_name=QUEUE_NAME, interval=seconds)
+    return scheduler
+
+
+def hold_lease(connection: Redis, owner: str) -> bool:
+    """Take or renew the leader lease; True while this process is the one that enqueues."""
+    if connection.set(LEASE_KEY, owner, nx=True, ex=LEASE_SECONDS):
+        return True
+    if connection.get(LEASE_KEY) == owner.encode():
+        connection.expire(LEASE_KEY, LEASE_SECONDS)
+        return True
+    return False
+
+
+def run_forever(connection: Redis, stop: threading.Event) -> None:
+    scheduler = build_scheduler(connection)
+    owner = f"{scheduler.name}:{uuid.uuid4().hex[:6]}"
+    while not stop.is_set():
+        try:
+            if hold_lease(connection, owner):
+                scheduler.enqueue_jobs()
+        except Exception:  # a Redis hiccup must not kill the worker
+            log.exception("periodic scheduling failed; retrying")
+        stop.wait(min(max(scheduler.calculate_sleep_interval(), 1.0), 10.0))
+
+
+def start_thread(connection: Redis) -> threading.Event:
+    stop = threading.Event()
+    threading.Thread(target=run_forever, args=(connection, stop), name="cron", daemon=True).start()
+    time.sleep(0)
+    return stop

@@ -1,0 +1,70 @@
+"""Partner Portal: the application factory. Nothing here does I/O at import time."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    from portal import config as settings
+
+    app.config.update(settings.load(app.instance_path))
+    if config:
+        app.config.update(config)
+    # A test config may set the database after load(): keep the engine options in one place.
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
+
+    from portal import models  # noqa: F401  (the whole schema, for Alembic)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from portal import cli, web
+
+    web.install(app)
+    cli.install(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from htmx_flask import Htmx
+
+    from portal.core import queue, sqlite
+    from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from portal.web import select_locale, select_timezone
+
+    db.init_app(app)
+    sqlite.install(app)
+    migrate.init_app(app, db, render_as_batch=True, directory=os.path.join(app.root_path, "..", "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    Htmx(app)
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        # Same Redis as the queue; the URL is resolved lazily so no server starts at import.
+        app.config["RATELIMIT_STORAGE_URI"] = _limiter_storage(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    queue.install(app)
+
+
+def _limiter_storage(app: Flask) -> str:
+    from portal.core import queue
+
+    url = queue.redis_url(app)
+    if url.startswith("unix://"):
+        return "redis+unix://" + url[len("unix://"):]
+    return url
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal.blueprints import account, api, audit, auth, errors, main, notifications, partners, users
+
+    for module in (auth, main, account, partners, users, notifications, audit, errors):
+        app.register_blueprint(module.bp)
+    app.register_blueprint(api.bp, url_prefix="/api/v1")

@@ -1,0 +1,109 @@
+"""People who sign in, their one-time links and their API tokens."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.core.permissions import ROLE_PERMISSIONS, Permission, Role
+from portal.core.time import UTCDateTime, utcnow
+from portal.extensions import db
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class User(db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(20))
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), index=True)
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    locale: Mapped[str | None] = mapped_column(String(10))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # Part of the login cookie: rotating it (password change, deactivation) ends every session.
+    session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    partner = relationship("Partner", lazy="joined", foreign_keys=[partner_id])
+
+    # Flask-Login protocol
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active and self.password_hash is not None and self.partner_allows_sign_in
+
+    @property
+    def partner_allows_sign_in(self) -> bool:
+        return self.partner is None or self.partner.status != "terminated"
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    # Permissions
+    def can(self, permission: Permission) -> bool:
+        return permission in ROLE_PERMISSIONS[Role(self.role)]
+
+    @property
+    def is_vendor(self) -> bool:
+        return Role(self.role).is_vendor
+
+    @property
+    def is_partner(self) -> bool:
+        return Role(self.role).is_partner
+
+    @property
+    def status(self) -> str:
+        if not self.active:
+            return "deactivated"
+        if self.password_hash is None:
+            return "invited"
+        return "active"
+
+
+class OneTimeToken(db.Model):
+    """A password-reset or invitation link. Only a hash is stored; each is used once and expires."""
+
+    __tablename__ = "one_time_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(10))  # "reset" | "invite"
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user = relationship(User)
+
+
+class ApiToken(db.Model):
+    """A personal API token. The secret is shown once; only its SHA-256 is kept."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    prefix: Mapped[str] = mapped_column(String(12))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user = relationship(User)

@@ -1,0 +1,100 @@
+"""The signed-in user's own settings: profile, language, time zone, password, API tokens."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user
+
+from portal.accounts import service
+from portal.accounts.forms import ApiTokenForm, PasswordChangeForm, ProfileForm
+from portal.core.errors import Invalid
+from portal.core.forms import apply_errors
+from portal.core.htmx import redirect_to, render
+from portal.core.permissions import Permission, require
+from portal.core.time import zone_choices
+from portal.extensions import db
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+def _profile_form() -> ProfileForm:
+    form = ProfileForm(obj=current_user)
+    form.locale.choices = [("", _("Browser language"))] + list(current_app.config["LANGUAGES"].items())
+    form.timezone.choices = [(z, z) for z in zone_choices()]
+    return form
+
+
+def _page(status: int = 200, block: str | None = None, **forms):
+    forms.setdefault("profile_form", _profile_form())
+    forms.setdefault("password_form", PasswordChangeForm(formdata=None))
+    forms.setdefault("token_form", ApiTokenForm(formdata=None))
+    return render("account/profile.html", block, status=status, tokens=service.api_tokens(current_user),
+                  new_secret=forms.pop("new_secret", None), **forms)
+
+
+@bp.get("/")
+@require()
+def profile():
+    return _page()
+
+
+@bp.post("/")
+@require()
+def save_profile():
+    form = _profile_form()
+    if form.validate_on_submit():
+        try:
+            service.update_profile(current_user, form.name.data, form.locale.data, form.timezone.data)
+        except Invalid as exc:
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Your profile is saved."), "success")
+            return redirect_to(url_for("account.profile"))
+    return _page(422, "profile", profile_form=form)
+
+
+@bp.post("/password")
+@require()
+def change_password():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            user = service.change_password(current_user, form.current_password.data, form.new_password.data,
+                                           form.confirm.data)
+        except Invalid as exc:
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            login_user(user)  # this session continues with the new session token; others end
+            flash(_("Your password is changed. Other sessions were signed out."), "success")
+            return redirect_to(url_for("account.profile"))
+    return _page(422, "password", password_form=form)
+
+
+@bp.post("/tokens")
+@require(Permission.USE_API)
+def create_token():
+    form = ApiTokenForm()
+    if form.validate_on_submit():
+        try:
+            _token, secret = service.create_api_token(current_user, form.name.data)
+        except Invalid as exc:
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            # The secret is shown in this response only; it is never stored or shown again.
+            return _page(201, "tokens", new_secret=secret)
+    return _page(422, "tokens", token_form=form)
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@require(Permission.USE_API)
+def revoke_token(token_id: int):
+    service.revoke_api_token(current_user, token_id)
+    db.session.commit()
+    flash(_("The token is revoked."), "success")
+    if request.headers.get("HX-Request"):
+        return _page(200, "tokens")
+    return redirect_to(url_for("account.profile"))

@@ -1,0 +1,179 @@
+"""The API's plumbing: bearer-token auth, JSON errors, pydantic bodies, the OpenAPI document.
+
+An endpoint is declared once with ``@operation(...)``; the same declaration routes the request,
+checks the token and permission, validates the body and describes the endpoint in
+``/api/v1/openapi.json`` (assembled with apispec from the pydantic models).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import wraps
+
+from apispec import APISpec
+from flask import Blueprint, current_app, jsonify, request
+from flask_babel import gettext as _
+from pydantic import BaseModel, ValidationError
+
+from portal.core.errors import DomainError
+from portal.core.permissions import Permission, public
+from portal.extensions import csrf, db
+
+bp = Blueprint("api", __name__)
+csrf.exempt(bp)  # the API authenticates with bearer tokens only, never the session cookie
+
+
+class ErrorBody(BaseModel):
+    status: int
+    message: str
+    fields: dict[str, list[str]] = {}
+
+
+class ErrorOut(BaseModel):
+    error: ErrorBody
+
+
+def error_response(status: int, message: str, field_errors: dict | None = None):
+    body = ErrorOut(error=ErrorBody(status=status, message=message, fields=field_errors or {}))
+    response = jsonify(body.model_dump())
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
+@dataclass
+class Operation:
+    rule: str
+    method: str
+    endpoint: str
+    summary: str
+    response: type[BaseModel] | None
+    body: type[BaseModel] | None
+    permission: Permission | None
+    tags: list[str] = field(default_factory=list)
+    status: int = 200
+
+
+OPERATIONS: list[Operation] = []
+
+
+def _bearer_user():
+    from portal.accounts.service import user_for_api_token
+
+    header = request.headers.get("Authorization", "")
+    scheme, _sep, secret = header.partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return user_for_api_token(secret.strip())
+
+
+def operation(rule: str, method: str = "GET", *, summary: str, response: type[BaseModel] | None = None,
+              body: type[BaseModel] | None = None, permission: Permission | None = Permission.USE_API,
+              tags: tuple[str, ...] = (), status: int = 200) -> Callable:
+    """Declare an API endpoint. The view receives ``(user, body?, **url_args)`` and returns a model."""
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def endpoint(**kwargs):
+            user = _bearer_user()
+            if user is None:
+                return error_response(401, _("Send a valid API token as 'Authorization: Bearer …'."))
+            if permission is not None and not user.can(permission):
+                return error_response(403, _("You do not have permission to do that."))
+            args = [user]
+            if body is not None:
+                payload = request.get_json(silent=True)
+                if payload is None:
+                    return error_response(400, _("Send a JSON body."))
+                try:
+                    args.append(body.model_validate(payload))
+                except ValidationError as exc:
+                    return error_response(422, _("Please correct the errors."), _pydantic_errors(exc))
+            try:
+                result = view(*args, **kwargs)
+                db.session.commit()
+            except DomainError as exc:
+                db.session.rollback()
+                return error_response(exc.status, exc.message or _("Request failed."), exc.field_errors)
+            out = jsonify(result.model_dump(mode="json")) if isinstance(result, BaseModel) else jsonify(result)
+            out.status_code = status
+            return out
+
+        endpoint.required_permissions = frozenset({permission} if permission else set())
+        bp.add_url_rule(rule, view.__name__, endpoint, methods=[method])
+        OPERATIONS.append(Operation(rule, method, view.__name__, summary, response, body, permission,
+                                    list(tags), status))
+        return endpoint
+
+    return decorate
+
+
+def _pydantic_errors(exc: ValidationError) -> dict[str, list[str]]:
+    fields: dict[str, list[str]] = {}
+    for err in exc.errors():
+        name = ".".join(str(p) for p in err["loc"]) or "body"
+        fields.setdefault(name, []).append(err["msg"])
+    return fields
+
+
+def _openapi_path(rule: str) -> str:
+    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule)
+
+
+def build_spec() -> dict:
+    """The OpenAPI 3 document, generated from the declared operations and their models."""
+    spec = APISpec(title="Partner Portal API", version="1.0.0", openapi_version="3.0.3",
+                   info={"description": "JSON API for ERP/CRM integration. Authenticate with a personal "
+                                        "API token from your profile page: `Authorization: Bearer <token>`."},
+                   servers=[{"url": current_app.config["BASE_URL"] + "/api/v1"}])
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    seen: set[str] = set()
+
+    def ref(model: type[BaseModel]) -> dict:
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, sub in schema.pop("$defs", {}).items():
+            if name not in seen:
+                seen.add(name)
+                spec.components.schema(name, sub)
+        if model.__name__ not in seen:
+            seen.add(model.__name__)
+            spec.components.schema(model.__name__, schema)
+        return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+    error = {"description": "Error", "content": {"application/json": {"schema": ref(ErrorOut)}}}
+    paths: dict[str, dict] = {}
+    for op in OPERATIONS:
+        params = [{"name": n, "in": "path", "required": True, "schema": {"type": "integer" if t == "int" else "string"}}
+                  for t, n in re.findall(r"<(?:([a-z]+):)?([a-z_]+)>", op.rule)]
+        doc: dict = {"summary": op.summary, "operationId": op.endpoint, "tags": op.tags,
+                     "responses": {str(op.status): {"description": "OK"}, "401": error, "403": error},
+                     "security": [{"bearer": []}]}
+        if op.response is not None:
+            doc["responses"][str(op.status)]["content"] = {"application/json": {"schema": ref(op.response)}}
+        if op.body is not None:
+            doc["requestBody"] = {"required": True, "content": {"application/json": {"schema": ref(op.body)}}}
+            doc["responses"]["422"] = error
+        if params:
+            doc["parameters"] = params
+            doc["responses"]["404"] = error
+        paths.setdefault(_openapi_path(op.rule), {})[op.method.lower()] = doc
+    for path, operations in paths.items():
+        spec.path(path=path, operations=operations)
+    return spec.to_dict()
+
+
+@bp.get("/openapi.json")
+@public
+def openapi():
+    return jsonify(build_spec())
+
+
+@bp.get("/docs")
+@public
+def docs():
+    from portal.core.htmx import render
+
+    return render("api/docs.html", spec=build_spec())

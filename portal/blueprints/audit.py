@@ -1,0 +1,54 @@
+"""The audit log: filterable, paginated, scoped like the rows it describes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.accounts.models import User
+from portal.core import audit
+from portal.core.htmx import render
+from portal.core.pagination import page_number, paginate
+from portal.core.permissions import Permission, require
+from portal.extensions import db
+from portal.partners.service import partner_scope
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+
+def _day(name: str, errors: dict) -> datetime | None:
+    """A yyyy-mm-dd filter as the start of that day in the user's time zone, as aware UTC."""
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        errors[name] = [_("Use the format YYYY-MM-DD.")]
+        return None
+    return datetime.combine(day, time.min, ZoneInfo(current_user.timezone))
+
+
+@bp.get("/")
+@require(Permission.VIEW_AUDIT)
+def index():
+    errors: dict[str, list[str]] = {}
+    since = _day("since", errors)
+    until = _day("until", errors)
+    filters = {k: request.args.get(k, "").strip() for k in ("action", "entity_type", "actor", "since", "until")}
+    actor_id = None
+    if filters["actor"]:
+        actor_id = db.session.scalar(select(User.id).where(User.email == filters["actor"].lower())) or -1
+    stmt = audit.filtered(audit.visible_entries(current_user, partner_scope), action=filters["action"],
+                          entity_type=filters["entity_type"], actor_id=actor_id, since=since,
+                          until=until + timedelta(days=1) if until else None)
+    page = paginate(stmt, page_number(), 50)
+    actors = {u.id: u for u in db.session.scalars(
+        select(User).where(User.id.in_({e.actor_id for e in page.items if e.actor_id})))}
+    return render("audit/index.html", "results", status=422 if errors else 200, page=page,
+                  filters=filters, errors=errors, actors=actors)

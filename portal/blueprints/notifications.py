@@ -1,0 +1,53 @@
+"""The in-app notification list and its unread badge."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, url_for
+from flask_login import current_user
+
+from portal.core.htmx import is_htmx, render
+from portal.core.pagination import page_number, paginate
+from portal.core.permissions import require
+from portal.extensions import db
+from portal.notifications import service
+from portal.web import safe_next
+
+bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+
+
+@bp.get("/")
+@require()
+def index():
+    page = paginate(service.for_user(current_user), page_number(), 25)
+    return render("notifications/index.html", "list", page=page)
+
+
+@bp.get("/badge")
+@require()
+def badge():
+    return render("notifications/_badge.html")
+
+
+@bp.post("/<int:notification_id>/read")
+@require()
+def read(notification_id: int):
+    service.mark_read(current_user, notification_id)
+    db.session.commit()
+    return _after_read()
+
+
+@bp.post("/read-all")
+@require()
+def read_all():
+    service.mark_read(current_user)
+    db.session.commit()
+    return _after_read()
+
+
+def _after_read():
+    if is_htmx():
+        page = paginate(service.for_user(current_user), page_number(), 25)
+        response = render("notifications/index.html", "list", page=page)
+        response.headers["HX-Trigger"] = "notifications-changed"
+        return response
+    return redirect(safe_next(None) or url_for("notifications.index"), code=303)

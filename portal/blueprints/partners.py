@@ -1,0 +1,75 @@
+"""Partner records: list (scoped), create and edit (admins)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.core.errors import Invalid
+from portal.core.forms import apply_errors
+from portal.core.htmx import redirect_to, render
+from portal.core.pagination import page_number, paginate
+from portal.core.permissions import Permission, require
+from portal.extensions import db
+from portal.partners import service
+from portal.partners.forms import STATUS_LABELS, TYPE_LABELS, PartnerForm
+
+bp = Blueprint("partners", __name__, url_prefix="/partners")
+
+
+@bp.get("/")
+@require(Permission.VIEW_PARTNERS)
+def index():
+    filters = {k: request.args.get(k, "").strip() for k in ("q", "status", "type")}
+    stmt = service.list_partners(current_user, filters["q"], filters["status"], filters["type"])
+    page = paginate(stmt, page_number(), 25)
+    return render("partners/index.html", "results", page=page, filters=filters,
+                  type_labels=TYPE_LABELS, status_labels=STATUS_LABELS)
+
+
+def _form(obj=None) -> PartnerForm:
+    form = PartnerForm(obj=obj)
+    form.channel_manager_id.choices = [(None, _("— none —"))] + [
+        (m.id, f"{m.name} <{m.email}>") for m in service.channel_managers()]
+    return form
+
+
+def _save(partner_id: int | None):
+    partner = service.get_partner(current_user, partner_id) if partner_id else None
+    form = _form(partner)
+    if form.validate_on_submit():
+        try:
+            saved = service.save_partner(current_user, form.data, partner_id)
+        except Invalid as exc:
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Partner %(name)s saved.", name=saved.name), "success")
+            return redirect_to(url_for("partners.show", partner_id=saved.id))
+    status = 422 if request.method == "POST" else 200
+    return render("partners/form.html", "form", status=status, form=form, partner=partner)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require(Permission.MANAGE_PARTNERS)
+def create():
+    return _save(None)
+
+
+@bp.route("/<int:partner_id>/edit", methods=["GET", "POST"])
+@require(Permission.MANAGE_PARTNERS)
+def edit(partner_id: int):
+    return _save(partner_id)
+
+
+@bp.get("/<int:partner_id>")
+@require(Permission.VIEW_PARTNERS)
+def show(partner_id: int):
+    from portal.accounts.service import list_users
+
+    partner = service.get_partner(current_user, partner_id)
+    users = paginate(list_users(current_user, partner_id=partner.id), 1, 100).items \
+        if current_user.can(Permission.MANAGE_USERS) or current_user.role == "channel_manager" else []
+    return render("partners/show.html", partner=partner, users=users, type_labels=TYPE_LABELS,
+                  status_labels=STATUS_LABELS)

@@ -1,0 +1,99 @@
+"""People: admins manage everyone; a partner admin invites and deactivates their colleagues."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.accounts import service
+from portal.accounts.forms import InviteForm
+from portal.core.errors import Invalid
+from portal.core.forms import apply_errors
+from portal.core.htmx import redirect_to, render
+from portal.core.pagination import page_number, paginate
+from portal.core.permissions import Permission, Role, require
+from portal.extensions import db
+from portal.partners.models import Partner
+from portal.partners.service import partner_scope
+
+bp = Blueprint("users", __name__, url_prefix="/users")
+
+def role_label(role: str) -> str:
+    labels = {
+        Role.ADMIN: _("Admin"), Role.CHANNEL_MANAGER: _("Channel manager"), Role.TRAINER: _("Trainer"),
+        Role.PARTNER_ADMIN: _("Partner admin"), Role.PARTNER_USER: _("Partner user"),
+    }
+    return labels.get(role, role)
+
+
+@bp.app_template_filter("role_label")
+def _role_label_filter(role: str) -> str:
+    return role_label(role)
+
+
+def _partner_choices() -> list[tuple[int, str]]:
+    stmt = select(Partner.id, Partner.name).where(partner_scope(current_user, Partner.id)).order_by(Partner.name)
+    return [(0, _("— vendor staff —"))] + [(pid, name) for pid, name in db.session.execute(stmt)]
+
+
+@bp.get("/")
+@require(Permission.MANAGE_USERS)
+def index():
+    filters = {k: request.args.get(k, "").strip() for k in ("q", "role", "status")}
+    stmt = service.list_users(current_user, filters["q"], filters["role"], filters["status"])
+    page = paginate(stmt, page_number(), 25)
+    return render("users/index.html", "results", page=page, filters=filters, roles=list(Role))
+
+
+@bp.route("/invite", methods=["GET", "POST"])
+@require(Permission.MANAGE_USERS)
+def invite():
+    form = InviteForm()
+    form.role.choices = [(r.value, role_label(r)) for r in service.invitable_roles(current_user)]
+    form.partner_id.choices = _partner_choices()
+    if form.validate_on_submit():
+        try:
+            user = service.invite_user(current_user, form.email.data, form.name.data, form.role.data,
+                                       form.partner_id.data or None)
+        except Invalid as exc:
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Invitation sent to %(email)s.", email=user.email), "success")
+            return redirect_to(url_for("users.index"))
+    status = 422 if request.method == "POST" else 200
+    return render("users/invite.html", "form", status=status, form=form)
+
+
+def _toggle(user_id: int, active: bool):
+    user = service.set_active(current_user, user_id, active)
+    db.session.commit()
+    flash((_("%(email)s can sign in again.", email=user.email) if active
+           else _("%(email)s is deactivated and signed out.", email=user.email)), "success")
+    if request.headers.get("HX-Request"):
+        return render("users/_row.html", user=user)
+    return redirect_to(url_for("users.index"))
+
+
+@bp.post("/<int:user_id>/deactivate")
+@require(Permission.MANAGE_USERS)
+def deactivate(user_id: int):
+    return _toggle(user_id, False)
+
+
+@bp.post("/<int:user_id>/reactivate")
+@require(Permission.MANAGE_USERS)
+def reactivate(user_id: int):
+    return _toggle(user_id, True)
+
+
+@bp.post("/<int:user_id>/resend")
+@require(Permission.MANAGE_USERS)
+def resend(user_id: int):
+    user = service.get_user(current_user, user_id)
+    service.send_invitation(current_user, user)
+    db.session.commit()
+    flash(_("Invitation sent again to %(email)s.", email=user.email), "success")
+    return redirect_to(url_for("users.index"))

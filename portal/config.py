@@ -1,0 +1,65 @@
+"""Settings from environment variables, each with an embedded default that runs on one machine."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _secret_key(instance_path: Path) -> str:
+    """SECRET_KEY from the environment, else one generated once and kept in the instance folder.
+
+    Several web processes and workers on one host must share it, so it is persisted rather than
+    generated per process.
+    """
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    path = instance_path / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load(instance_path: str) -> dict:
+    """The app's configuration. Every key is documented in the README's Configuration table."""
+    inst = Path(instance_path)
+    debug = _bool("PORTAL_DEBUG", False)
+    return {
+        "SECRET_KEY": _secret_key(inst),
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL") or f"sqlite:///{inst / 'portal.db'}",
+        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "EMBEDDED_REDIS_FILE": str(inst / "redis.db"),
+        "MAIL_URL": os.environ.get("MAIL_URL") or None,
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "Partner Portal <portal@localhost>"),
+        "OUTBOX_DIR": os.environ.get("OUTBOX_DIR") or str(inst / "outbox"),
+        "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "DEBUG": debug,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool("SECURE_COOKIES", not debug),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _bool("SECURE_COOKIES", not debug),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+        "RESET_TOKEN_HOURS": 2,
+        "INVITE_TOKEN_DAYS": 7,
+        "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
+        "LOGIN_LIMIT_PER_IP": os.environ.get("LOGIN_LIMIT_PER_IP", "30 per 15 minutes"),
+        "RATELIMIT_ENABLED": True,
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        "LANGUAGES": {"en": "English", "zh_Hans": "简体中文", "zh_Hant": "繁體中文"},
+        "PAGE_SIZE": 25,
+    }

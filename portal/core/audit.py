@@ -1,0 +1,101 @@
+"""The audit log: who did what, when, with the values before and after.
+
+Services call ``record(...)`` inside the same transaction as the change, so a change and its
+audit entry are committed together or not at all.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.core.time import UTCDateTime, utcnow
+from portal.extensions import db
+
+
+class AuditEntry(db.Model):
+    __tablename__ = "audit_entries"
+    __table_args__ = (Index("ix_audit_entries_partner_at", "partner_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    action: Mapped[str] = mapped_column(String(80), index=True)
+    entity_type: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[int | None]
+    # The partner the row belongs to, so the log can be scoped like the rows it describes.
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
+    summary: Mapped[str] = mapped_column(String(300), default="")
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def snapshot(obj: Any, fields: list[str]) -> dict[str, Any]:
+    """The named attributes of a model as JSON-safe values (for ``before`` / ``after``)."""
+    return {name: _plain(getattr(obj, name)) for name in fields}
+
+
+def record(actor, action: str, entity: Any, *, partner_id: int | None = None,
+           before: dict | None = None, after: dict | None = None, summary: str = "") -> AuditEntry:
+    """Add an audit entry to the current transaction. ``actor`` is a user or None for the system."""
+    if before is not None and after is not None:
+        # keep only what changed, so the log reads as a diff
+        changed = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
+        before = {k: before.get(k) for k in sorted(changed)}
+        after = {k: after.get(k) for k in sorted(changed)}
+    entry = AuditEntry(
+        actor_id=getattr(actor, "id", None),
+        action=action,
+        entity_type=type(entity).__name__,
+        entity_id=getattr(entity, "id", None),
+        partner_id=partner_id,
+        summary=summary[:300],
+        before=before,
+        after=after,
+    )
+    db.session.add(entry)
+    return entry
+
+
+def visible_entries(actor, scope):
+    """Audit entries ``actor`` may read: admins all; a channel manager the entries of assigned
+    partners; a partner admin their own company's. ``scope`` is partners.service.partner_scope
+    (passed in so this domain-free module does not import an area)."""
+    from sqlalchemy import select
+
+    stmt = select(AuditEntry)
+    if actor.role != "admin":
+        stmt = stmt.where(AuditEntry.partner_id.is_not(None), scope(actor, AuditEntry.partner_id))
+    return stmt
+
+
+def filtered(stmt, *, action: str = "", entity_type: str = "", actor_id: int | None = None,
+             partner_id: int | None = None, since=None, until=None):
+    if action:
+        stmt = stmt.where(AuditEntry.action.startswith(action))
+    if entity_type:
+        stmt = stmt.where(AuditEntry.entity_type == entity_type)
+    if actor_id:
+        stmt = stmt.where(AuditEntry.actor_id == actor_id)
+    if partner_id:
+        stmt = stmt.where(AuditEntry.partner_id == partner_id)
+    if since:
+        stmt = stmt.where(AuditEntry.at >= since)
+    if until:
+        stmt = stmt.where(AuditEntry.at < until)
+    return stmt.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())

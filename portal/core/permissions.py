@@ -1,0 +1,101 @@
+"""Roles, permissions and the two view markers: ``@require(...)`` and ``@public``.
+
+Deny by default: create_app() installs a before_request check that refuses any endpoint
+marked with neither, and tests/web/test_permissions.py walks ``app.url_map`` for the same.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from functools import wraps
+
+from flask import current_app, request
+from flask_login import current_user
+
+from portal.core.errors import Forbidden
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    CHANNEL_MANAGER = "channel_manager"
+    TRAINER = "trainer"
+    PARTNER_ADMIN = "partner_admin"
+    PARTNER_USER = "partner_user"
+
+    @property
+    def is_vendor(self) -> bool:
+        return self in VENDOR_ROLES
+
+    @property
+    def is_partner(self) -> bool:
+        return not self.is_vendor
+
+
+VENDOR_ROLES = frozenset({Role.ADMIN, Role.CHANNEL_MANAGER, Role.TRAINER})
+PARTNER_ROLES = frozenset({Role.PARTNER_ADMIN, Role.PARTNER_USER})
+
+
+class Permission(enum.StrEnum):
+    MANAGE_PARTNERS = "manage_partners"      # create/edit partner records
+    VIEW_PARTNERS = "view_partners"          # partner list (scoped: a manager sees assigned ones)
+    MANAGE_USERS = "manage_users"            # invite/deactivate (scoped: a partner admin, own company)
+    INVITE_VENDOR_STAFF = "invite_vendor_staff"
+    VIEW_AUDIT = "view_audit"                # audit log (scoped like the rows it shows)
+    USE_API = "use_api"
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.CHANNEL_MANAGER: frozenset({Permission.VIEW_PARTNERS, Permission.VIEW_AUDIT, Permission.USE_API}),
+    Role.TRAINER: frozenset({Permission.USE_API}),
+    Role.PARTNER_ADMIN: frozenset({Permission.MANAGE_USERS, Permission.VIEW_AUDIT, Permission.USE_API}),
+    Role.PARTNER_USER: frozenset({Permission.USE_API}),
+}
+
+
+def role_has(role: Role | str, permission: Permission) -> bool:
+    return permission in ROLE_PERMISSIONS.get(Role(role), frozenset())
+
+
+def require(*permissions: Permission) -> Callable:
+    """The view needs a signed-in, active user holding every listed permission.
+
+    ``@require()`` with no permission means "any signed-in user".
+    """
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return current_app.login_manager.unauthorized()
+            missing = [p for p in permissions if not current_user.can(p)]
+            if missing:
+                raise Forbidden("You do not have permission to do that.")
+            return view(*args, **kwargs)
+
+        guarded.required_permissions = frozenset(permissions)  # type: ignore[attr-defined]
+        return guarded
+
+    return decorate
+
+
+def public(view: Callable) -> Callable:
+    """The view needs no sign-in (login, password reset, public pages, static files)."""
+    view.is_public = True  # type: ignore[attr-defined]
+    return view
+
+
+def is_guarded(view: Callable) -> bool:
+    return hasattr(view, "required_permissions") or getattr(view, "is_public", False)
+
+
+def deny_unmarked_endpoints() -> None:
+    """before_request: an endpoint that declares neither ``@require`` nor ``@public`` is refused."""
+    if request.endpoint is None:  # 404/405 — routing already failed
+        return
+    if request.endpoint == "static":
+        return
+    view = current_app.view_functions.get(request.endpoint)
+    if view is not None and not is_guarded(view):
+        raise Forbidden("This page is not available.")

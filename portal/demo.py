@@ -1,0 +1,122 @@
+"""Demo data: the accounts the README lists, and (``--scale large``) volume for `make bench`.
+
+Idempotent: rows are looked up by natural key (e-mail, partner name) before being created, so
+running the seed twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from sqlalchemy import func, insert, select
+
+from portal.accounts.models import User, new_session_token
+from portal.accounts.passwords import hash_password
+from portal.core.audit import AuditEntry
+from portal.core.permissions import Role
+from portal.core.time import utcnow
+from portal.extensions import db
+from portal.notifications.models import Notification
+from portal.partners.models import Partner
+
+DEMO_PASSWORD = "portal-demo"
+
+VENDOR = [
+    ("admin@demo.test", "Ada Admin", Role.ADMIN),
+    ("manager@demo.test", "Max Manager", Role.CHANNEL_MANAGER),
+    ("trainer@demo.test", "Tess Trainer", Role.TRAINER),
+]
+PARTNERS = [
+    ("Northwind Trading", "reseller", "EMEA", "en", "Europe/London", [
+        ("anna@northwind.demo.test", "Anna Andersen", Role.PARTNER_ADMIN),
+        ("ben@northwind.demo.test", "Ben Brooks", Role.PARTNER_USER),
+    ]),
+    ("东风贸易有限公司 (Eastwind)", "distributor", "APAC", "zh_Hans", "Asia/Shanghai", [
+        ("chen@eastwind.demo.test", "陈静 (Chen Jing)", Role.PARTNER_ADMIN),
+        ("dai@eastwind.demo.test", "戴伟 (Dai Wei)", Role.PARTNER_USER),
+    ]),
+]
+
+LARGE_PARTNERS = 1_000
+LARGE_USERS_PER_PARTNER = 5
+LARGE_AUDIT_ENTRIES = 200_000
+LARGE_NOTIFICATIONS = 100_000
+
+
+def _user(email: str, name: str, role: Role, password_hash: str, partner_id: int | None = None,
+          locale: str | None = None, timezone: str = "UTC") -> User:
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is None:
+        user = User(email=email, name=name, role=role, partner_id=partner_id, password_hash=password_hash,
+                    locale=locale, timezone=timezone, active=True)
+        db.session.add(user)
+        db.session.flush()
+    return user
+
+
+def seed(scale: str = "small") -> str:
+    password_hash = hash_password(DEMO_PASSWORD)
+    before = db.session.scalar(select(func.count()).select_from(User))
+    vendor = {email: _user(email, name, role, password_hash) for email, name, role in VENDOR}
+    manager = vendor["manager@demo.test"]
+    for name, type_, region, locale, tz, people in PARTNERS:
+        partner = db.session.scalar(select(Partner).where(Partner.name == name))
+        if partner is None:
+            partner = Partner(name=name, type=type_, region=region, status="active",
+                              channel_manager_id=manager.id)
+            db.session.add(partner)
+            db.session.flush()
+        for email, person, role in people:
+            _user(email, person, role, password_hash, partner.id, locale, tz)
+    db.session.commit()
+    added = db.session.scalar(select(func.count()).select_from(User)) - before
+    summary = f"{added} users added"
+    if scale == "large":
+        summary += "; " + _seed_large(password_hash, manager.id)
+    return summary
+
+
+def _seed_large(password_hash: str, manager_id: int) -> str:
+    """Bulk volume: 1,000 partners with 5 users each, audit history and notifications.
+
+    Inserted with executemany in chunks (no ORM objects), so it takes seconds, not minutes.
+    Deterministic (seeded RNG) and idempotent (skipped when the partners exist).
+    """
+    if db.session.scalar(select(func.count()).select_from(Partner).where(Partner.name.like("Large %"))):
+        return "large data already present"
+    rng = random.Random(20261125)
+    now = utcnow()
+    regions = ["EMEA", "APAC", "NA", "LATAM"]
+    types = ["distributor", "reseller", "agent", "retailer", "referral"]
+    db.session.execute(insert(Partner), [
+        {"name": f"Large {i:04d} {rng.choice(['Systems', 'Trading', 'Solutions', 'Retail'])}",
+         "type": rng.choice(types), "region": rng.choice(regions), "status": "active", "status_reason": "",
+         "channel_manager_id": manager_id, "created_at": now - timedelta(days=rng.randint(30, 900))}
+        for i in range(LARGE_PARTNERS)])
+    partner_ids = list(db.session.scalars(select(Partner.id).where(Partner.name.like("Large %"))))
+    users = []
+    for pid in partner_ids:
+        for j in range(LARGE_USERS_PER_PARTNER):
+            users.append({"email": f"user{j}@p{pid}.large.test", "name": f"User {j} of {pid}",
+                          "role": Role.PARTNER_ADMIN if j == 0 else Role.PARTNER_USER, "partner_id": pid,
+                          "password_hash": password_hash, "active": True, "locale": None, "timezone": "UTC",
+                          "session_token": new_session_token(), "created_at": now})
+    db.session.execute(insert(User), users)
+    user_ids = list(db.session.scalars(select(User.id).where(User.email.like("%.large.test"))))
+    chunk = 20_000
+    for start in range(0, LARGE_AUDIT_ENTRIES, chunk):
+        db.session.execute(insert(AuditEntry), [
+            {"at": now - timedelta(minutes=rng.randint(0, 60 * 24 * 720)), "actor_id": rng.choice(user_ids),
+             "action": rng.choice(["user.invited", "user.deactivated", "partner.updated", "user.password_changed"]),
+             "entity_type": "User", "entity_id": rng.choice(user_ids), "partner_id": rng.choice(partner_ids),
+             "summary": "bulk demo history", "before": None, "after": None}
+            for _ in range(start, min(start + chunk, LARGE_AUDIT_ENTRIES))])
+    for start in range(0, LARGE_NOTIFICATIONS, chunk):
+        db.session.execute(insert(Notification), [
+            {"user_id": rng.choice(user_ids), "event_key": f"demo:{n}", "message": "Demo notification",
+             "link": "", "read": rng.random() < 0.7, "created_at": now - timedelta(hours=rng.randint(0, 8000))}
+            for n in range(start, min(start + chunk, LARGE_NOTIFICATIONS))])
+    db.session.commit()
+    return (f"{len(partner_ids)} partners, {len(user_ids)} users, {LARGE_AUDIT_ENTRIES} audit entries, "
+            f"{LARGE_NOTIFICATIONS} notifications")

@@ -1,0 +1,117 @@
+"""Partner records and the one tenancy rule every area uses: ``partner_scope``."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import ColumnElement, false, select, true
+
+from portal.core import audit
+from portal.core.errors import Forbidden, Invalid, NotFound
+from portal.core.permissions import Permission, Role
+from portal.extensions import db
+from portal.partners.models import Partner, PartnerStatus, PartnerType
+
+FIELDS = ["name", "type", "region", "status", "status_reason", "channel_manager_id"]
+
+
+def partner_scope(actor, partner_id_column) -> ColumnElement[bool]:
+    """The WHERE clause limiting partner-owned rows to those ``actor`` may see.
+
+    admin and trainer: every partner. channel_manager: partners assigned to them.
+    partner roles: their own company only. Rows with no partner (vendor-side rows) are seen by
+    vendor staff only. Use it in every query that returns partner-owned rows.
+    """
+    role = Role(actor.role)
+    if role in (Role.ADMIN, Role.TRAINER):
+        return true()
+    if role is Role.CHANNEL_MANAGER:
+        assigned = select(Partner.id).where(Partner.channel_manager_id == actor.id)
+        return partner_id_column.in_(assigned.scalar_subquery())
+    if actor.partner_id is None:
+        return false()
+    return partner_id_column == actor.partner_id
+
+
+def visible_partners(actor):
+    if not actor.can(Permission.VIEW_PARTNERS):
+        raise Forbidden(_("You do not have permission to do that."))
+    return select(Partner).where(partner_scope(actor, Partner.id))
+
+
+def list_partners(actor, q: str = "", status: str = "", type_: str = ""):
+    stmt = visible_partners(actor)
+    if q:
+        stmt = stmt.where(Partner.name.ilike(f"%{q.strip()}%"))
+    if status:
+        stmt = stmt.where(Partner.status == status)
+    if type_:
+        stmt = stmt.where(Partner.type == type_)
+    return stmt.order_by(Partner.name)
+
+
+def get_partner(actor, partner_id: int) -> Partner:
+    partner = db.session.scalar(visible_partners(actor).where(Partner.id == partner_id))
+    if partner is None:
+        raise NotFound(_("Partner not found."))
+    return partner
+
+
+def _validate(data: dict, partner: Partner | None) -> dict[str, list[str]]:
+    from portal.accounts.models import User
+
+    errors: dict[str, list[str]] = {}
+    name = (data.get("name") or "").strip()
+    if not name:
+        errors["name"] = [_("Enter the company name.")]
+    else:
+        clash = db.session.scalar(select(Partner.id).where(Partner.name == name))
+        if clash and (partner is None or clash != partner.id):
+            errors["name"] = [_("A partner with this name already exists.")]
+    if data.get("type") not in set(PartnerType):
+        errors["type"] = [_("Choose a partner type.")]
+    if not (data.get("region") or "").strip():
+        errors["region"] = [_("Enter a region.")]
+    if data.get("status", PartnerStatus.ACTIVE) not in set(PartnerStatus):
+        errors["status"] = [_("Choose a status.")]
+    elif data.get("status") in (PartnerStatus.SUSPENDED, PartnerStatus.TERMINATED) and not (
+        data.get("status_reason") or ""
+    ).strip():
+        errors["status_reason"] = [_("Give a reason for suspending or terminating the partner.")]
+    manager_id = data.get("channel_manager_id")
+    if manager_id is not None:
+        manager = db.session.get(User, manager_id)
+        if manager is None or manager.role != Role.CHANNEL_MANAGER or not manager.active:
+            errors["channel_manager_id"] = [_("Choose an active channel manager.")]
+    return errors
+
+
+def save_partner(actor, data: dict, partner_id: int | None = None) -> Partner:
+    """Create or edit a partner record (admins only). Status changes need a reason; all audited."""
+    if not actor.can(Permission.MANAGE_PARTNERS):
+        raise Forbidden(_("You do not have permission to do that."))
+    partner = get_partner(actor, partner_id) if partner_id else None
+    if errors := _validate(data, partner):
+        raise Invalid(errors)
+    before = audit.snapshot(partner, FIELDS) if partner else None
+    if partner is None:
+        partner = Partner()
+        db.session.add(partner)
+    partner.name = data["name"].strip()
+    partner.type = data["type"]
+    partner.region = data["region"].strip()
+    partner.status = data.get("status") or PartnerStatus.ACTIVE
+    partner.status_reason = (data.get("status_reason") or "").strip() if partner.status != "active" else ""
+    partner.channel_manager_id = data.get("channel_manager_id")
+    db.session.flush()
+    audit.record(actor, "partner.created" if before is None else "partner.updated", partner,
+                 partner_id=partner.id, before=before, after=audit.snapshot(partner, FIELDS),
+                 summary=partner.name)
+    return partner
+
+
+def channel_managers():
+    from portal.accounts.models import User
+
+    return db.session.scalars(
+        select(User).where(User.role == Role.CHANNEL_MANAGER, User.active.is_(True)).order_by(User.name)
+    ).all()
