@@ -49,6 +49,9 @@ def _init_extensions(app: Flask) -> None:
         # Same Redis as the queue; the URL is resolved lazily so no server starts at import.
         app.config["RATELIMIT_STORAGE_URI"] = _limiter_storage(app)
     limiter.init_app(app)
+    if not app.config["REDIS_URL"]:
+        # the rate limiter talks to the embedded Redis directly: make sure it runs (once per process)
+        app.before_request(lambda: queue.ensure_embedded(app) and None)
     login_manager.init_app(app)
     queue.install(app)
 

@@ -67,7 +67,10 @@ def serve(port: int, workers: int) -> None:
     from portal.core import queue
 
     env = dict(os.environ)
-    env["REDIS_URL"] = queue.redis_url(current_app)  # starts the embedded Redis when unset
+    embedded = not current_app.config["REDIS_URL"]
+    if embedded:
+        queue.ensure_embedded(current_app)
+    env["REDIS_URL"] = queue.redis_url(current_app)
     env.setdefault("SECURE_COOKIES", "0")  # plain http on localhost; set 1 behind TLS
     env.setdefault("BASE_URL", f"http://127.0.0.1:{port}")
     env["INSTANCE_PATH"] = current_app.instance_path
@@ -90,4 +93,5 @@ def serve(port: int, workers: int) -> None:
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 proc.kill()
-        queue.stop_embedded()
+        if embedded:
+            queue.stop_embedded(current_app)

