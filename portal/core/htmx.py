@@ -7,6 +7,8 @@ messages ride along as an out-of-band swap into the toast region.
 
 from __future__ import annotations
 
+import json
+
 from flask import get_flashed_messages, make_response, redirect, render_template, request
 from htmx_flask import request as hx_request
 from jinja2_fragments.flask import render_block
@@ -38,7 +40,10 @@ def redirect_to(url: str, status: int = 303):
     """After a successful action: a plain redirect, or ``HX-Location`` for htmx (keeps history)."""
     if is_htmx():
         response = make_response("", 200)
-        response.headers["HX-Location"] = url
+        # htmx fetches the page into <body>; it is a navigation, so ask for the whole page the way a
+        # boosted link does (``render`` answers a fragment to plain htmx requests).
+        response.headers["HX-Location"] = json.dumps(
+            {"path": url, "target": "body", "headers": {"HX-Boosted": "true"}})
         return response
     return redirect(url, code=status)
 
