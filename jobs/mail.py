@@ -25,8 +25,12 @@ def deliver(message_id: int) -> bool:
 
 @task
 def deliver_pending() -> int:
-    """Periodic safety net: send anything still pending (e.g. Redis was down at commit time)."""
+    """Periodic safety net: send what is still pending (Redis was down at commit time, every retry
+    failed) or stuck in 'sending' (the worker died mid-send). One failure does not stop the rest."""
     sent = 0
     for message_id in service.pending_message_ids():
-        sent += bool(deliver(message_id))
+        try:
+            sent += bool(deliver(message_id))
+        except Exception:  # released with last_error; logged by deliver's wrapper
+            continue
     return sent

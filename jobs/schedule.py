@@ -38,14 +38,26 @@ def build_scheduler(connection: Redis) -> CronScheduler:
     return scheduler
 
 
+# Renew the lease only if this process still holds it (atomic: a lease that expired and went
+# to another process between a GET and an EXPIRE must not be extended by the old holder).
+_RENEW = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('expire', KEYS[1], ARGV[2]) end
+return 0
+"""
+
+
 def hold_lease(connection: Redis, owner: str) -> bool:
     """Take or renew the leader lease; True while this process is the one that enqueues."""
     if connection.set(LEASE_KEY, owner, nx=True, ex=LEASE_SECONDS):
         return True
-    if connection.get(LEASE_KEY) == owner.encode():
-        connection.expire(LEASE_KEY, LEASE_SECONDS)
-        return True
-    return False
+    return bool(connection.eval(_RENEW, 1, LEASE_KEY, owner, LEASE_SECONDS))
+
+
+def tick(connection: Redis, scheduler: CronScheduler, owner: str) -> list:
+    """One round: if this process holds the lease, enqueue the periodic jobs that are due."""
+    if hold_lease(connection, owner):
+        return scheduler.enqueue_jobs()
+    return []
 
 
 def run_forever(connection: Redis, stop: threading.Event) -> None:
@@ -53,8 +65,7 @@ def run_forever(connection: Redis, stop: threading.Event) -> None:
     owner = f"{scheduler.name}:{uuid.uuid4().hex[:6]}"
     while not stop.is_set():
         try:
-            if hold_lease(connection, owner):
-                scheduler.enqueue_jobs()
+            tick(connection, scheduler, owner)
         except Exception:  # a Redis hiccup must not kill the worker
             log.exception("periodic scheduling failed; retrying")
         stop.wait(min(max(scheduler.calculate_sleep_interval(), 1.0), 10.0))

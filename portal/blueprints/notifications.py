@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, url_for
+from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user
 
 from portal.core.htmx import is_htmx, render
@@ -50,4 +50,4 @@ def _after_read():
         response = render("notifications/index.html", "list", page=page)
         response.headers["HX-Trigger"] = "notifications-changed"
         return response
-    return redirect(safe_next(None) or url_for("notifications.index"), code=303)
+    return redirect(safe_next(request.form.get("next")) or url_for("notifications.index"), code=303)

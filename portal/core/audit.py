@@ -11,7 +11,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.core.time import UTCDateTime, utcnow
@@ -20,10 +20,15 @@ from portal.extensions import db
 
 class AuditEntry(db.Model):
     __tablename__ = "audit_entries"
-    __table_args__ = (Index("ix_audit_entries_partner_at", "partner_id", "at"),)
+    __table_args__ = (
+        Index("ix_audit_entries_partner_at", "partner_id", "at"),
+        # The log's order (at desc, id desc) straight from an index; action and entity_type ride
+        # along so their filters (prefix, lower()) are checked inside the index, not row by row.
+        Index("ix_audit_entries_at_id_action_type", "at", "id", "action", "entity_type"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     action: Mapped[str] = mapped_column(String(80), index=True)
     entity_type: Mapped[str] = mapped_column(String(40))
@@ -87,9 +92,9 @@ def visible_entries(actor, scope):
 def filtered(stmt, *, action: str = "", entity_type: str = "", actor_id: int | None = None,
              partner_id: int | None = None, since=None, until=None):
     if action:
-        stmt = stmt.where(AuditEntry.action.startswith(action))
+        stmt = stmt.where(AuditEntry.action.startswith(action.lower(), autoescape=True))
     if entity_type:
-        stmt = stmt.where(AuditEntry.entity_type == entity_type)
+        stmt = stmt.where(func.lower(AuditEntry.entity_type) == entity_type.lower())
     if actor_id:
         stmt = stmt.where(AuditEntry.actor_id == actor_id)
     if partner_id:

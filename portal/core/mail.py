@@ -12,20 +12,26 @@ import re
 import smtplib
 import ssl
 import tempfile
+from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app
 
 
-def build_message(sender: str, to: str, subject: str, text: str, html: str, message_id: str) -> EmailMessage:
+def build_message(sender: str, to: str, subject: str, text: str, html: str, idstring: str = "") -> EmailMessage:
+    """A multipart/alternative message: the plain-text part first, the HTML part preferred."""
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = to
     msg["Subject"] = subject
-    msg["Message-ID"] = message_id or make_msgid(domain="portal")
+    msg["Date"] = formatdate(usegmt=True)
+    # Unique across databases and retries; the domain comes from the sender (no DNS lookup).
+    msg["Message-ID"] = make_msgid(idstring=idstring or None, domain=parseaddr(sender)[1].rpartition("@")[2]
+                                   or "partner-portal")
+    msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies to the portal
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
     return msg
@@ -40,10 +46,13 @@ def send(msg: EmailMessage) -> None:
 
 
 def _write_eml(folder: Path, msg: EmailMessage) -> Path:
-    """Atomically write the message (temp file + rename), so a reader never sees half a file."""
+    """Atomically write the message (temp file + rename), so a reader never sees half a file.
+
+    The name starts with the time, so the folder lists in sending order; the Message-ID part keeps
+    it unique (a new database reuses outbox ids, a name built from them would overwrite mail)."""
     folder.mkdir(parents=True, exist_ok=True)
     slug = re.sub(r"[^A-Za-z0-9._-]+", "_", str(msg["Message-ID"]).strip("<>"))[:80]
-    final = folder / f"{slug}.eml"
+    final = folder / f"{datetime.now(UTC):%Y%m%dT%H%M%S.%fZ}-{slug}.eml"
     fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
     with os.fdopen(fd, "wb") as fh:
         fh.write(msg.as_bytes())

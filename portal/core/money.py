@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from babel.numbers import format_currency
+from flask_babel import gettext as _
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -57,12 +58,12 @@ def parse_amount(text: str) -> int:
     """User text such as ``"1,234.50"`` → cents. Raises ValueError with a readable message."""
     cleaned = (text or "").strip().replace(",", "").replace(" ", "")
     if not cleaned:
-        raise ValueError("Enter an amount.")
+        raise ValueError(_("Enter an amount."))
     amount = _decimal(cleaned)
     if abs(amount) >= MAX_AMOUNT:
-        raise ValueError("That amount is too large.")
+        raise ValueError(_("That amount is too large."))
     if amount.as_tuple().exponent < -2:
-        raise ValueError("Use at most two decimal places.")
+        raise ValueError(_("Use at most two decimal places."))
     return quantize_cents(amount)
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from flask import current_app, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.core.errors import Forbidden
@@ -71,7 +72,7 @@ def require(*permissions: Permission) -> Callable:
                 return current_app.login_manager.unauthorized()
             missing = [p for p in permissions if not current_user.can(p)]
             if missing:
-                raise Forbidden("You do not have permission to do that.")
+                raise Forbidden(_("You do not have permission to do that."))
             return view(*args, **kwargs)
 
         guarded.required_permissions = frozenset(permissions)  # type: ignore[attr-defined]
@@ -98,4 +99,4 @@ def deny_unmarked_endpoints() -> None:
         return
     view = current_app.view_functions.get(request.endpoint)
     if view is not None and not is_guarded(view):
-        raise Forbidden("This page is not available.")
+        raise Forbidden(_("This page is not available."))

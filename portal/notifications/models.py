@@ -16,6 +16,7 @@ class Notification(db.Model):
     __table_args__ = (
         UniqueConstraint("event_key", "user_id"),
         Index("ix_notifications_user_read", "user_id", "read"),
+        Index("ix_notifications_user_created", "user_id", "created_at", "id"),  # the list's order
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -43,4 +44,6 @@ class OutboxMessage(db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the current send attempt started (status "sending": a claim older than
+    # service.STALE_CLAIM is taken over) or when the message went out (status "sent").
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -7,8 +7,11 @@ transaction; delivery of the e-mail happens in a worker job after commit. The un
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import current_app, render_template
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
 from jinja2_fragments.flask import render_block
 from sqlalchemy import func, select, update
 
@@ -31,8 +34,11 @@ def notify(event_key: str, recipients, template: str, *, link: str = "", in_app:
     ``body``) and ``.txt`` (the plain-text part).
     """
     for user in recipients:
-        with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-            ctx = {"user": user, "link": absolute(link) if link else "", **context}
+        locale = user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+        with force_locale(locale):
+            # mail_lang: the HTML part's lang attribute (BCP 47), e.g. zh-Hans
+            ctx = {"user": user, "link": absolute(link) if link else "",
+                   "mail_lang": str(get_locale()).replace("_", "-"), **context}
             html_name = f"email/{template}.html"
             if in_app and not _exists(Notification, event_key, Notification.user_id == user.id):
                 notice = render_block(html_name, "notice", **ctx).strip()
@@ -57,23 +63,34 @@ def _exists(model, event_key: str, recipient_clause) -> bool:
     ) is not None
 
 
+# A message still 'sending' after this long belongs to a worker that died mid-send: claim it again.
+# Longer than any send can take (SMTP timeouts are 30 s, RQ kills a job after 3 minutes).
+STALE_CLAIM = timedelta(minutes=10)
+
+
+def _claimable(now):
+    return (OutboxMessage.status == "pending") | (
+        (OutboxMessage.status == "sending") & (OutboxMessage.sent_at < now - STALE_CLAIM))
+
+
 def claim(message_id: int) -> OutboxMessage | None:
-    """Claim a pending outbox message for sending, or None if another run has it or it is sent.
+    """Claim an outbox message for sending, or None if another run has it or it is sent.
 
     A conditional UPDATE, so two workers (or a job run twice) never both send one message.
-    The caller commits the claim before the slow send."""
+    A claim older than ``STALE_CLAIM`` is taken over. The caller commits the claim before the
+    slow send."""
+    now = utcnow()
     claimed = db.session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending")
-        .values(status="sending", attempts=OutboxMessage.attempts + 1)
+        .where(OutboxMessage.id == message_id, _claimable(now))
+        .values(status="sending", sent_at=now, attempts=OutboxMessage.attempts + 1)
     ).rowcount
     return db.session.get(OutboxMessage, message_id) if claimed else None
 
 
 def send(message: OutboxMessage) -> None:
     mail.send(mail.build_message(current_app.config["MAIL_FROM"], message.recipient, message.subject,
-                                 message.text_body, message.html_body,
-                                 f"<outbox-{message.id}@partner-portal>"))
+                                 message.text_body, message.html_body, f"outbox-{message.id}"))
     message.status = "sent"
     message.sent_at = utcnow()
     message.last_error = ""
@@ -82,11 +99,14 @@ def send(message: OutboxMessage) -> None:
 def release(message: OutboxMessage, error: Exception) -> None:
     """Sending failed: put the message back so the retried job can claim it again."""
     message.status = "pending"
-    message.last_error = str(error)[:500]
+    message.sent_at = None
+    message.last_error = f"{type(error).__name__}: {error}"[:500]
 
 
 def pending_message_ids() -> list[int]:
-    return list(db.session.scalars(select(OutboxMessage.id).where(OutboxMessage.status == "pending")))
+    """Messages waiting to be sent, and those whose sender died mid-send."""
+    return list(db.session.scalars(
+        select(OutboxMessage.id).where(_claimable(utcnow())).order_by(OutboxMessage.id)))
 
 
 def for_user(user):
@@ -107,6 +127,6 @@ def mark_read(user, notification_id: int | None = None) -> int:
     if notification_id is not None:
         if db.session.scalar(select(Notification.id).where(
                 Notification.id == notification_id, Notification.user_id == user.id)) is None:
-            raise NotFound("Notification not found.")
+            raise NotFound(_("Notification not found."))
         stmt = stmt.where(Notification.id == notification_id)
     return db.session.execute(stmt.values(read=True)).rowcount

@@ -97,7 +97,8 @@ def operation(rule: str, method: str = "GET", *, summary: str, response: type[Ba
                 db.session.commit()
             except DomainError as exc:
                 db.session.rollback()
-                return error_response(exc.status, exc.message or _("Request failed."), exc.field_errors)
+                message = _("Please correct the errors.") if exc.field_errors else exc.message or _("Request failed.")
+                return error_response(exc.status, message, exc.field_errors)
             out = jsonify(result.model_dump(mode="json")) if isinstance(result, BaseModel) else jsonify(result)
             out.status_code = status
             return out
@@ -125,7 +126,8 @@ def _openapi_path(rule: str) -> str:
 
 def build_spec() -> dict:
     """The OpenAPI 3 document, generated from the declared operations and their models."""
-    spec = APISpec(title="Partner Portal API", version="1.0.0", openapi_version="3.0.3",
+    # 3.1: its schemas are JSON Schema 2020-12, which is what pydantic emits (e.g. ``"type": "null"``).
+    spec = APISpec(title="Partner Portal API", version="1.0.0", openapi_version="3.1.0",
                    info={"description": "JSON API for ERP/CRM integration. Authenticate with a personal "
                                         "API token from your profile page: `Authorization: Bearer <token>`."},
                    servers=[{"url": current_app.config["BASE_URL"] + "/api/v1"}])
