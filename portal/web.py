@@ -59,6 +59,17 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+def _return_path() -> str:
+    """Where to come back to after signing in: the page itself, or for htmx the page the user
+    was on (``HX-Current-URL``; the request's own URL may be a fragment or a POST-only action)."""
+    if htmx.is_htmx() and (current := request.headers.get("HX-Current-URL")):
+        parts = urlsplit(current)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        if parts.netloc == request.host and (safe := safe_next(path)):
+            return safe
+    return request.full_path.rstrip("?")
+
+
 def install(app) -> None:
     from portal.accounts.service import load_session_user
 
@@ -71,7 +82,7 @@ def install(app) -> None:
 
     @login_manager.unauthorized_handler
     def _unauthorized():
-        login_url = url_for("auth.login", next=request.full_path.rstrip("?"))
+        login_url = url_for("auth.login", next=_return_path())
         if request.path.startswith("/api/"):
             from portal.blueprints.api.base import error_response
 

@@ -28,8 +28,9 @@ class SetPasswordForm(FlaskForm):
 
 class ProfileForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Enter your name.")), Length(max=120)])
-    locale = SelectField(_l("Language"), validators=[Optional()])
-    timezone = SelectField(_l("Time zone"))
+    # accounts.service.update_profile checks both against the offered lists (one rule, its own messages)
+    locale = SelectField(_l("Language"), validators=[Optional()], validate_choice=False)
+    timezone = SelectField(_l("Time zone"), validate_choice=False)
 
 
 class PasswordChangeForm(FlaskForm):
@@ -46,5 +47,6 @@ class ApiTokenForm(FlaskForm):
 class InviteForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(_l("Enter an e-mail address.")), Length(max=254)])
     name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the person's name.")), Length(max=120)])
-    role = SelectField(_l("Role"))
+    # The service decides which roles and companies the actor may give (and says so next to the field).
+    role = SelectField(_l("Role"), validate_choice=False)
     partner_id = SelectField(_l("Partner company"), coerce=int, validate_choice=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.permissions import ROLE_PERMISSIONS, Permission, Role
@@ -19,6 +19,7 @@ def new_session_token() -> str:
 
 class User(db.Model):
     __tablename__ = "users"
+    __table_args__ = (Index("ix_users_name_id", "name", "id"),)  # the users list's order
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
+from wtforms import SelectChoice
 
 from portal.accounts import service
 from portal.accounts.forms import ApiTokenForm, PasswordChangeForm, ProfileForm
@@ -20,8 +21,9 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 
 def _profile_form() -> ProfileForm:
     form = ProfileForm(obj=current_user)
-    form.locale.choices = [("", _("Browser language"))] + list(current_app.config["LANGUAGES"].items())
-    form.timezone.choices = [(z, z) for z in zone_choices()]
+    form.locale.choices = [SelectChoice("", _("Browser language"))] + [
+        SelectChoice(code, label) for code, label in current_app.config["LANGUAGES"].items()]
+    form.timezone.choices = [SelectChoice(z) for z in zone_choices()]
     return form
 
 
@@ -60,14 +62,19 @@ def save_profile():
 def change_password():
     form = PasswordChangeForm()
     if form.validate_on_submit():
+        # The user itself, not the current_user proxy: login_user() stores what it is given as the
+        # signed-in user, and a proxy pointing at itself recurses until the process crashes.
+        user = current_user._get_current_object()
         try:
-            user = service.change_password(current_user, form.current_password.data, form.new_password.data,
-                                           form.confirm.data)
+            service.change_password(user, form.current_password.data, form.new_password.data, form.confirm.data)
         except Invalid as exc:
             apply_errors(form, exc)
         else:
             db.session.commit()
-            login_user(user)  # this session continues with the new session token; others end
+            # This session continues with the new session token (others end); a "remember me"
+            # cookie is renewed too, as the old one carries the old token.
+            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+            login_user(user, remember=remembered)
             flash(_("Your password is changed. Other sessions were signed out."), "success")
             return redirect_to(url_for("account.profile"))
     return _page(422, "password", password_form=form)

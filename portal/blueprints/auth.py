@@ -34,7 +34,7 @@ def _failed(response) -> bool:
                deduct_when=_failed)
 def login():
     if current_user.is_authenticated:
-        return redirect_to(url_for("main.dashboard"))
+        return redirect_to(safe_next(request.args.get("next")) or url_for("main.dashboard"))
     form = LoginForm()
     status = 200
     if form.validate_on_submit():

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from portal.core.errors import Invalid
 from portal.core.forms import apply_errors
@@ -30,8 +31,8 @@ def index():
 
 def _form(obj=None) -> PartnerForm:
     form = PartnerForm(obj=obj)
-    form.channel_manager_id.choices = [(None, _("— none —"))] + [
-        (m.id, f"{m.name} <{m.email}>") for m in service.channel_managers()]
+    form.channel_manager_id.choices = [SelectChoice("", _("— none —"))] + [
+        SelectChoice(m.id, f"{m.name} <{m.email}>") for m in service.channel_managers()]
     return form
 
 

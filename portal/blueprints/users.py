@@ -6,6 +6,7 @@ from flask import Blueprint, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from portal.accounts import service
 from portal.accounts.forms import InviteForm
@@ -33,9 +34,10 @@ def _role_label_filter(role: str) -> str:
     return role_label(role)
 
 
-def _partner_choices() -> list[tuple[int, str]]:
+def _partner_choices() -> list[SelectChoice]:
     stmt = select(Partner.id, Partner.name).where(partner_scope(current_user, Partner.id)).order_by(Partner.name)
-    return [(0, _("— vendor staff —"))] + [(pid, name) for pid, name in db.session.execute(stmt)]
+    return [SelectChoice(0, _("— vendor staff —"))] + [
+        SelectChoice(pid, name) for pid, name in db.session.execute(stmt)]
 
 
 @bp.get("/")
@@ -51,7 +53,7 @@ def index():
 @require(Permission.MANAGE_USERS)
 def invite():
     form = InviteForm()
-    form.role.choices = [(r.value, role_label(r)) for r in service.invitable_roles(current_user)]
+    form.role.choices = [SelectChoice(r.value, role_label(r)) for r in service.invitable_roles(current_user)]
     form.partner_id.choices = _partner_choices()
     if form.validate_on_submit():
         try:

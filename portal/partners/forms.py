@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from portal.partners.models import PartnerStatus, PartnerType
@@ -28,9 +28,9 @@ def _int_or_none(value):
 class PartnerForm(FlaskForm):
     name = StringField(_l("Company name"), validators=[DataRequired(_l("Enter the company name.")),
                                                        Length(max=160)])
-    type = SelectField(_l("Partner type"), choices=[(k.value, v) for k, v in TYPE_LABELS.items()])
+    type = SelectField(_l("Partner type"), choices=[SelectChoice(k.value, v) for k, v in TYPE_LABELS.items()])
     region = StringField(_l("Region"), validators=[DataRequired(_l("Enter a region.")), Length(max=60)])
-    status = SelectField(_l("Status"), choices=[(k.value, v) for k, v in STATUS_LABELS.items()])
+    status = SelectField(_l("Status"), choices=[SelectChoice(k.value, v) for k, v in STATUS_LABELS.items()])
     status_reason = TextAreaField(_l("Reason (for suspension or termination)"),
                                   validators=[Optional(), Length(max=500)])
     channel_manager_id = SelectField(_l("Channel manager"), coerce=_int_or_none, validate_choice=False)
