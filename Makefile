@@ -7,8 +7,11 @@ FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 # apt-get is used only when a system package is missing and we are root (CI, a fresh machine).
 APT_PACKAGES := chromium fonts-wqy-microhei wrk
+TRANSLATIONS := portal/translations
+PO_LANGUAGES := zh_Hans zh_Hant
+BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2
 
-.PHONY: run worker test lint bench install install-test system-deps migrate seed translations clean
+.PHONY: run worker test lint bench install install-test system-deps migrate seed translations messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +28,27 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 install: $(VENV)/.installed translations
 install-test: $(VENV)/.installed-test translations
 
+# Compile the catalogs to .mo (gitignored). pybabel skips a catalog marked fuzzy with exit code 0, so
+# remove the old .mo files first and fail when one was not written again.
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile -q -d portal/translations 2>/dev/null || $(BIN)/pybabel compile -d portal/translations
+	rm -f $(TRANSLATIONS)/*/LC_MESSAGES/messages.mo
+	$(BIN)/pybabel -q compile -d $(TRANSLATIONS)
+	@for po in $(TRANSLATIONS)/*/LC_MESSAGES/messages.po; do \
+	  [ -f "$${po%.po}.mo" ] || { echo "$$po was not compiled: is it marked fuzzy?"; exit 1; }; \
+	done
+
+# Re-extract every string of portal/ and jobs/ into messages.pot and merge it into each catalog
+# (no fuzzy guesses, obsolete entries dropped). New strings then show up untranslated, and
+# tests/unit/test_translations.py fails until they are translated. Keep BABEL_KEYWORDS in step with it.
+messages: $(VENV)/.installed
+	$(BIN)/pybabel -q extract -F babel.cfg $(BABEL_KEYWORDS) --add-comments=TRANSLATORS: \
+	  --project="Partner Portal" --version="$$(sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)" \
+	  --copyright-holder="the Partner Portal authors" --msgid-bugs-address=portal@localhost -o $(TRANSLATIONS)/messages.pot portal jobs
+	@for lang in $(PO_LANGUAGES); do \
+	  [ -f $(TRANSLATIONS)/$$lang/LC_MESSAGES/messages.po ] || \
+	    $(BIN)/pybabel -q init -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l $$lang; \
+	done
+	$(BIN)/pybabel -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching --ignore-obsolete
 
 migrate: install
 	$(FLASK) db upgrade

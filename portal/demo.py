@@ -42,6 +42,9 @@ LARGE_PARTNERS = 1_000
 LARGE_USERS_PER_PARTNER = 5
 LARGE_AUDIT_ENTRIES = 200_000
 LARGE_NOTIFICATIONS = 100_000
+AUDIT_ACTIONS = ["user.invited", "user.deactivated", "user.reactivated", "user.password_changed",
+                 "partner.created", "partner.updated", "api_token.created"]
+DEMO_ACCOUNT_NOTIFICATIONS = 30
 
 
 def _user(email: str, name: str, role: Role, password_hash: str, partner_id: int | None = None,
@@ -81,7 +84,10 @@ def _seed_large(password_hash: str, manager_id: int) -> str:
     """Bulk volume: 1,000 partners with 5 users each, audit history and notifications.
 
     Inserted with executemany in chunks (no ORM objects), so it takes seconds, not minutes.
-    Deterministic (seeded RNG) and idempotent (skipped when the partners exist).
+    Deterministic (seeded RNG) and idempotent (skipped when the partners exist). The first
+    large user (``user0@p<first id>.large.test``, a partner admin) gets a tenth of the
+    notifications — the bench reads that list — and every demo account gets a few, so their
+    dashboards are not empty.
     """
     if db.session.scalar(select(func.count()).select_from(Partner).where(Partner.name.like("Large %"))):
         return "large data already present"
@@ -94,7 +100,8 @@ def _seed_large(password_hash: str, manager_id: int) -> str:
          "type": rng.choice(types), "region": rng.choice(regions), "status": "active", "status_reason": "",
          "channel_manager_id": manager_id, "created_at": now - timedelta(days=rng.randint(30, 900))}
         for i in range(LARGE_PARTNERS)])
-    partner_ids = list(db.session.scalars(select(Partner.id).where(Partner.name.like("Large %"))))
+    partner_ids = list(db.session.scalars(
+        select(Partner.id).where(Partner.name.like("Large %")).order_by(Partner.id)))
     users = []
     for pid in partner_ids:
         for j in range(LARGE_USERS_PER_PARTNER):
@@ -103,20 +110,41 @@ def _seed_large(password_hash: str, manager_id: int) -> str:
                           "password_hash": password_hash, "active": True, "locale": None, "timezone": "UTC",
                           "session_token": new_session_token(), "created_at": now})
     db.session.execute(insert(User), users)
-    user_ids = list(db.session.scalars(select(User.id).where(User.email.like("%.large.test"))))
+    user_ids = list(db.session.scalars(select(User.id).where(User.email.like("%.large.test")).order_by(User.id)))
+    user_partner = dict(db.session.execute(select(User.id, User.partner_id).where(User.id.in_(user_ids))).all())
     chunk = 20_000
     for start in range(0, LARGE_AUDIT_ENTRIES, chunk):
-        db.session.execute(insert(AuditEntry), [
-            {"at": now - timedelta(minutes=rng.randint(0, 60 * 24 * 720)), "actor_id": rng.choice(user_ids),
-             "action": rng.choice(["user.invited", "user.deactivated", "partner.updated", "user.password_changed"]),
-             "entity_type": "User", "entity_id": rng.choice(user_ids), "partner_id": rng.choice(partner_ids),
-             "summary": "bulk demo history", "before": None, "after": None}
-            for _ in range(start, min(start + chunk, LARGE_AUDIT_ENTRIES))])
+        rows = []
+        for _ in range(start, min(start + chunk, LARGE_AUDIT_ENTRIES)):
+            actor = rng.choice(user_ids)
+            action = rng.choice(AUDIT_ACTIONS)
+            if action.startswith("partner."):
+                entity_type, entity_id, summary = "Partner", user_partner[actor], "bulk demo history: partner"
+            elif action.startswith("api_token."):
+                entity_type, entity_id, summary = "ApiToken", None, "bulk demo history: API token"
+            else:
+                entity_type, entity_id, summary = "User", rng.choice(user_ids), "bulk demo history: user"
+            rows.append({"at": now - timedelta(minutes=rng.randint(0, 60 * 24 * 720)), "actor_id": actor,
+                         "action": action, "entity_type": entity_type, "entity_id": entity_id,
+                         "partner_id": user_partner[actor], "summary": summary, "before": None, "after": None})
+        db.session.execute(insert(AuditEntry), rows)
+    heavy = user_ids[0]
+    demo_ids = list(db.session.scalars(select(User.id).where(User.email.in_(
+        [email for email, _n, _r in VENDOR] + [email for *_p, people in PARTNERS for email, _n, _r in people]))))
+    demo_share = DEMO_ACCOUNT_NOTIFICATIONS * len(demo_ids)
     for start in range(0, LARGE_NOTIFICATIONS, chunk):
-        db.session.execute(insert(Notification), [
-            {"user_id": rng.choice(user_ids), "event_key": f"demo:{n}", "message": "Demo notification",
-             "link": "", "read": rng.random() < 0.7, "created_at": now - timedelta(hours=rng.randint(0, 8000))}
-            for n in range(start, min(start + chunk, LARGE_NOTIFICATIONS))])
+        rows = []
+        for n in range(start, min(start + chunk, LARGE_NOTIFICATIONS)):
+            if n < demo_share:
+                user_id = demo_ids[n % len(demo_ids)]
+            elif n % 10 == 0:
+                user_id = heavy
+            else:
+                user_id = rng.choice(user_ids)
+            rows.append({"user_id": user_id, "event_key": f"demo:{n}", "message": f"Demo notification {n}",
+                         "link": "", "read": rng.random() < 0.7,
+                         "created_at": now - timedelta(hours=rng.randint(0, 8000))})
+        db.session.execute(insert(Notification), rows)
     db.session.commit()
     return (f"{len(partner_ids)} partners, {len(user_ids)} users, {LARGE_AUDIT_ENTRIES} audit entries, "
             f"{LARGE_NOTIFICATIONS} notifications")
