@@ -7,7 +7,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import current_app, g, request, session, url_for
-from flask_babel import format_datetime, format_decimal, get_locale
+from flask_babel import format_datetime, format_decimal, get_locale, get_translations
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -117,10 +117,30 @@ def install(app) -> None:
             "unread_count": _unread_count,
         }
 
+    # Templates call gettext hundreds of times per page; Flask-Babel resolves the locale and its
+    # catalogue cache on every call. Resolve once per locale and reuse (force_locale still works:
+    # it swaps the locale object, which invalidates the cached pair).
+    app.jinja_env.install_gettext_callables(
+        lambda s: _translations().ugettext(s),
+        lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+    )
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.filters["number"] = format_decimal
     app.jinja_env.filters["field_errors"] = field_errors
+
+
+def _translations():
+    namespace = g.get("_flask_babel")
+    locale = getattr(namespace, "babel_locale", None)
+    cached = getattr(namespace, "portal_translations", None)
+    if cached is not None and locale is not None and cached[0] is locale:
+        return cached[1]
+    translations = get_translations()
+    namespace = g._flask_babel  # created by get_translations()
+    namespace.portal_translations = (getattr(namespace, "babel_locale", None), translations)
+    return translations
 
 
 def _unread_count() -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
@@ -21,12 +22,16 @@ from portal.partners.service import partner_scope
 
 bp = Blueprint("users", __name__, url_prefix="/users")
 
+ROLE_LABELS = {
+    Role.ADMIN: _l("Admin"), Role.CHANNEL_MANAGER: _l("Channel manager"), Role.TRAINER: _l("Trainer"),
+    Role.PARTNER_ADMIN: _l("Partner admin"), Role.PARTNER_USER: _l("Partner user"),
+}
+
+
 def role_label(role: str) -> str:
-    labels = {
-        Role.ADMIN: _("Admin"), Role.CHANNEL_MANAGER: _("Channel manager"), Role.TRAINER: _("Trainer"),
-        Role.PARTNER_ADMIN: _("Partner admin"), Role.PARTNER_USER: _("Partner user"),
-    }
-    return labels.get(role, role)
+    """The role's name in the user's language (translated once per call, not once per role)."""
+    label = ROLE_LABELS.get(role)
+    return str(label) if label is not None else role
 
 
 @bp.app_template_filter("role_label")
