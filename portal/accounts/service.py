@@ -110,7 +110,20 @@ def set_password_with_token(secret: str, purpose: str, password: str, confirm: s
     user.session_token = new_session_token()
     audit.record(user, f"user.{'password_reset' if purpose == 'reset' else 'invitation_accepted'}", user,
                  partner_id=user.partner_id, summary=user.email)
+    if purpose == "invite":
+        _tell_inviter(user)
     return user
+
+
+def _tell_inviter(user: User) -> None:
+    """The person who sent the invitation hears that it was accepted (in the portal and by e-mail)."""
+    inviter_id = db.session.scalar(select(audit.AuditEntry.actor_id).where(
+        audit.AuditEntry.action == "user.invited", audit.AuditEntry.entity_id == user.id,
+        audit.AuditEntry.entity_type == "User").order_by(audit.AuditEntry.id.desc()).limit(1))
+    inviter = db.session.get(User, inviter_id) if inviter_id else None
+    if inviter is not None and inviter.active and inviter.id != user.id:
+        notify(f"invitation-accepted:{user.id}", [inviter], "invitation_accepted", link="/users/",
+               invitee_name=user.name, invitee_email=user.email)
 
 
 def purge_expired_tokens() -> int:

@@ -103,10 +103,26 @@ def save_partner(actor, data: dict, partner_id: int | None = None) -> Partner:
     partner.status_reason = (data.get("status_reason") or "").strip() if partner.status != "active" else ""
     partner.channel_manager_id = data.get("channel_manager_id")
     db.session.flush()
-    audit.record(actor, "partner.created" if before is None else "partner.updated", partner,
-                 partner_id=partner.id, before=before, after=audit.snapshot(partner, FIELDS),
-                 summary=partner.name)
+    entry = audit.record(actor, "partner.created" if before is None else "partner.updated", partner,
+                         partner_id=partner.id, before=before, after=audit.snapshot(partner, FIELDS),
+                         summary=partner.name)
+    if before is not None and before["status"] != partner.status:
+        _announce_status(partner, entry)
     return partner
+
+
+def _announce_status(partner: Partner, entry) -> None:
+    """A suspension, termination or reinstatement is told to the partner's people and its manager."""
+    from portal.accounts.models import User
+    from portal.notifications.service import notify
+
+    db.session.flush()  # the audit entry's id keys the event: one message per change
+    people = list(db.session.scalars(select(User).where(
+        User.partner_id == partner.id, User.active.is_(True), User.password_hash.is_not(None))))
+    if partner.channel_manager is not None and partner.channel_manager.active:
+        people.append(partner.channel_manager)
+    notify(f"partner-status:{entry.id}", people, "partner_status", link="/",
+           partner_name=partner.name, status=partner.status, reason=partner.status_reason)
 
 
 def channel_managers():
