@@ -41,6 +41,13 @@ def find_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
 
 
+def users_by_id(ids: set[int]) -> dict[int, User]:
+    """Users by id in one query (for showing who did what next to rows)."""
+    if not ids:
+        return {}
+    return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+
+
 # --- sign-in -------------------------------------------------------------------------------
 
 def authenticate(email: str, password: str) -> User:

@@ -8,14 +8,12 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from portal.accounts.models import User
+from portal.accounts import service as accounts
 from portal.core import audit
 from portal.core.htmx import render
 from portal.core.pagination import page_number, paginate
 from portal.core.permissions import Permission, require
-from portal.extensions import db
 from portal.partners.service import partner_scope
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -43,12 +41,12 @@ def index():
     filters = {k: request.args.get(k, "").strip() for k in ("action", "entity_type", "actor", "since", "until")}
     actor_id = None
     if filters["actor"]:
-        actor_id = db.session.scalar(select(User.id).where(User.email == filters["actor"].lower())) or -1
+        actor = accounts.find_by_email(filters["actor"])
+        actor_id = actor.id if actor else -1  # an unknown e-mail matches nothing
     stmt = audit.filtered(audit.visible_entries(current_user, partner_scope), action=filters["action"],
                           entity_type=filters["entity_type"], actor_id=actor_id, since=since,
                           until=until + timedelta(days=1) if until else None)
     page = paginate(stmt, page_number(), 50)
-    actors = {u.id: u for u in db.session.scalars(
-        select(User).where(User.id.in_({e.actor_id for e in page.items if e.actor_id})))}
+    actors = accounts.users_by_id({e.actor_id for e in page.items if e.actor_id})
     return render("audit/index.html", "results", status=422 if errors else 200, page=page,
                   filters=filters, errors=errors, actors=actors)

@@ -6,7 +6,6 @@ from flask import Blueprint, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 from wtforms import SelectChoice
 
 from portal.accounts import service
@@ -17,8 +16,7 @@ from portal.core.htmx import redirect_to, render
 from portal.core.pagination import page_number, paginate
 from portal.core.permissions import Permission, Role, require
 from portal.extensions import db
-from portal.partners.models import Partner
-from portal.partners.service import partner_scope
+from portal.partners.service import partner_names
 
 bp = Blueprint("users", __name__, url_prefix="/users")
 
@@ -40,9 +38,8 @@ def _role_label_filter(role: str) -> str:
 
 
 def _partner_choices() -> list[SelectChoice]:
-    stmt = select(Partner.id, Partner.name).where(partner_scope(current_user, Partner.id)).order_by(Partner.name)
     return [SelectChoice(0, _("— vendor staff —"))] + [
-        SelectChoice(pid, name) for pid, name in db.session.execute(stmt)]
+        SelectChoice(pid, name) for pid, name in partner_names(current_user)]
 
 
 @bp.get("/")

@@ -125,6 +125,12 @@ def _announce_status(partner: Partner, entry) -> None:
            partner_name=partner.name, status=partner.status, reason=partner.status_reason)
 
 
+def partner_names(actor) -> list[tuple[int, str]]:
+    """(id, name) of the partners ``actor`` may see, by name — for pickers."""
+    stmt = select(Partner.id, Partner.name).where(partner_scope(actor, Partner.id)).order_by(Partner.name)
+    return [(pid, name) for pid, name in db.session.execute(stmt)]
+
+
 def channel_managers():
     from portal.accounts.models import User
 
