@@ -9,8 +9,7 @@ from wtforms import SelectChoice
 
 from portal.accounts import service
 from portal.accounts.forms import ApiTokenForm, PasswordChangeForm, ProfileForm
-from portal.core.errors import Invalid
-from portal.core.forms import apply_errors
+from portal.core.forms import submit
 from portal.core.htmx import redirect_to, render
 from portal.core.permissions import Permission, require
 from portal.core.time import zone_choices
@@ -45,15 +44,10 @@ def profile():
 @require()
 def save_profile():
     form = _profile_form()
-    if form.validate_on_submit():
-        try:
-            service.update_profile(current_user, form.name.data, form.locale.data, form.timezone.data)
-        except Invalid as exc:
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Your profile is saved."), "success")
-            return redirect_to(url_for("account.profile"))
+    if submit(form, lambda: service.update_profile(current_user, form.name.data, form.locale.data,
+                                                   form.timezone.data)):
+        flash(_("Your profile is saved."), "success")
+        return redirect_to(url_for("account.profile"))
     return _page(422, "profile", profile_form=form)
 
 
@@ -61,22 +55,17 @@ def save_profile():
 @require()
 def change_password():
     form = PasswordChangeForm()
-    if form.validate_on_submit():
-        # The user itself, not the current_user proxy: login_user() stores what it is given as the
-        # signed-in user, and a proxy pointing at itself recurses until the process crashes.
-        user = current_user._get_current_object()
-        try:
-            service.change_password(user, form.current_password.data, form.new_password.data, form.confirm.data)
-        except Invalid as exc:
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
-            # This session continues with the new session token (others end); a "remember me"
-            # cookie is renewed too, as the old one carries the old token.
-            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
-            login_user(user, remember=remembered)
-            flash(_("Your password is changed. Other sessions were signed out."), "success")
-            return redirect_to(url_for("account.profile"))
+    # The user itself, not the current_user proxy: login_user() stores what it is given as the
+    # signed-in user, and a proxy pointing at itself recurses until the process crashes.
+    user = current_user._get_current_object()
+    if submit(form, lambda: service.change_password(user, form.current_password.data, form.new_password.data,
+                                                    form.confirm.data)):
+        # This session continues with the new session token (others end); a "remember me"
+        # cookie is renewed too, as the old one carries the old token.
+        remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+        login_user(user, remember=remembered)
+        flash(_("Your password is changed. Other sessions were signed out."), "success")
+        return redirect_to(url_for("account.profile"))
     return _page(422, "password", password_form=form)
 
 
@@ -84,15 +73,9 @@ def change_password():
 @require(Permission.USE_API)
 def create_token():
     form = ApiTokenForm()
-    if form.validate_on_submit():
-        try:
-            _token, secret = service.create_api_token(current_user, form.name.data)
-        except Invalid as exc:
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
-            # The secret is shown in this response only; it is never stored or shown again.
-            return _page(201, "tokens", new_secret=secret)
+    if created := submit(form, lambda: service.create_api_token(current_user, form.name.data)):
+        # The secret is shown in this response only; it is never stored or shown again.
+        return _page(201, "tokens", new_secret=created[1])
     return _page(422, "tokens", token_form=form)
 
 

@@ -9,7 +9,8 @@ from flask_login import current_user, login_user, logout_user
 from portal.accounts import service
 from portal.accounts.forms import ForgotForm, LoginForm, SetPasswordForm
 from portal.core.errors import Invalid
-from portal.core.forms import apply_errors
+from portal.core.forms import status as form_status
+from portal.core.forms import submit
 from portal.core.htmx import redirect_to, render
 from portal.core.permissions import public, require
 from portal.extensions import db, limiter
@@ -36,19 +37,11 @@ def login():
     if current_user.is_authenticated:
         return redirect_to(safe_next(request.args.get("next")) or url_for("main.dashboard"))
     form = LoginForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            user = service.authenticate(form.email.data, form.password.data)
-        except Invalid as exc:
-            apply_errors(form, exc)
-        else:
-            login_user(user, remember=form.remember.data)
-            session.pop("locale", None)
-            return redirect_to(safe_next(request.args.get("next")) or url_for("main.dashboard"))
-    if request.method == "POST":
-        status = 422
-    return render("auth/login.html", "form", status=status, form=form)
+    if user := submit(form, lambda: service.authenticate(form.email.data, form.password.data)):
+        login_user(user, remember=form.remember.data)
+        session.pop("locale", None)
+        return redirect_to(safe_next(request.args.get("next")) or url_for("main.dashboard"))
+    return render("auth/login.html", "form", status=form_status(form), form=form)
 
 
 @bp.post("/logout")
@@ -79,17 +72,10 @@ def _set_password(secret: str, purpose: str, template: str):
         return render("auth/link_invalid.html", status=404 if request.method == "GET" else 422,
                       message=exc.message)
     form = SetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            service.set_password_with_token(secret, purpose, form.password.data, form.confirm.data)
-        except Invalid as exc:
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Your password is set. Sign in with it now."), "success")
-            return redirect_to(url_for("auth.login"))
-    status = 422 if request.method == "POST" else 200
-    return render(template, "form", status=status, form=form, user=user)
+    if submit(form, lambda: service.set_password_with_token(secret, purpose, form.password.data, form.confirm.data)):
+        flash(_("Your password is set. Sign in with it now."), "success")
+        return redirect_to(url_for("auth.login"))
+    return render(template, "form", status=form_status(form), form=form, user=user)
 
 
 @bp.route("/reset/<secret>", methods=["GET", "POST"])

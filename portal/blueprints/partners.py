@@ -7,12 +7,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from portal.core.errors import Invalid
-from portal.core.forms import apply_errors
+from portal.core.forms import status as form_status
+from portal.core.forms import submit
 from portal.core.htmx import redirect_to, render
 from portal.core.pagination import page_number, paginate
 from portal.core.permissions import Permission, require
-from portal.extensions import db
 from portal.partners import service
 from portal.partners.forms import STATUS_LABELS, TYPE_LABELS, PartnerForm
 
@@ -39,17 +38,10 @@ def _form(obj=None) -> PartnerForm:
 def _save(partner_id: int | None):
     partner = service.get_partner(current_user, partner_id) if partner_id else None
     form = _form(partner)
-    if form.validate_on_submit():
-        try:
-            saved = service.save_partner(current_user, form.data, partner_id)
-        except Invalid as exc:
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Partner %(name)s saved.", name=saved.name), "success")
-            return redirect_to(url_for("partners.show", partner_id=saved.id))
-    status = 422 if request.method == "POST" else 200
-    return render("partners/form.html", "form", status=status, form=form, partner=partner)
+    if saved := submit(form, lambda: service.save_partner(current_user, form.data, partner_id)):
+        flash(_("Partner %(name)s saved.", name=saved.name), "success")
+        return redirect_to(url_for("partners.show", partner_id=saved.id))
+    return render("partners/form.html", "form", status=form_status(form), form=form, partner=partner)
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -10,8 +10,8 @@ from wtforms import SelectChoice
 
 from portal.accounts import service
 from portal.accounts.forms import InviteForm
-from portal.core.errors import Invalid
-from portal.core.forms import apply_errors
+from portal.core.forms import status as form_status
+from portal.core.forms import submit
 from portal.core.htmx import redirect_to, render
 from portal.core.pagination import page_number, paginate
 from portal.core.permissions import Permission, Role, require
@@ -57,18 +57,11 @@ def invite():
     form = InviteForm()
     form.role.choices = [SelectChoice(r.value, role_label(r)) for r in service.invitable_roles(current_user)]
     form.partner_id.choices = _partner_choices()
-    if form.validate_on_submit():
-        try:
-            user = service.invite_user(current_user, form.email.data, form.name.data, form.role.data,
-                                       form.partner_id.data or None)
-        except Invalid as exc:
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Invitation sent to %(email)s.", email=user.email), "success")
-            return redirect_to(url_for("users.index"))
-    status = 422 if request.method == "POST" else 200
-    return render("users/invite.html", "form", status=status, form=form)
+    if user := submit(form, lambda: service.invite_user(current_user, form.email.data, form.name.data,
+                                                        form.role.data, form.partner_id.data or None)):
+        flash(_("Invitation sent to %(email)s.", email=user.email), "success")
+        return redirect_to(url_for("users.index"))
+    return render("users/invite.html", "form", status=form_status(form), form=form)
 
 
 def _toggle(user_id: int, active: bool):
