@@ -18,6 +18,7 @@ from portal.core.permissions import Role
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.notifications.models import Notification
+from portal.notifications.service import notify
 from portal.partners.models import Partner
 
 DEMO_PASSWORD = "portal-demo"
@@ -72,6 +73,9 @@ def seed(scale: str = "small") -> str:
             db.session.flush()
         for email, person, role in people:
             _user(email, person, role, password_hash, partner.id, locale, tz)
+    demo_users = db.session.scalars(select(User).where(User.email.like("%demo.test"))).all()
+    # One notification each (in their language), so the header badge and the list are not empty.
+    notify("demo-welcome", demo_users, "welcome", link="/account/", email=False)
     db.session.commit()
     added = db.session.scalar(select(func.count()).select_from(User)) - before
     summary = f"{added} users added"
