@@ -24,6 +24,17 @@ def _secret_key(instance_path: Path) -> str:
     return path.read_text().strip()
 
 
+def database_url(raw: str | None, instance: Path) -> str:
+    """DATABASE_URL as SQLAlchemy needs it: the usual ``postgres://`` / ``postgresql://`` forms
+    (as hosting providers hand them out) use the psycopg 3 driver the portal installs."""
+    if not raw:
+        return f"sqlite:///{instance / 'portal.db'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix):]
+    return raw
+
+
 def _bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
     if raw is None:
@@ -37,7 +48,7 @@ def load(instance_path: str) -> dict:
     debug = _bool("PORTAL_DEBUG", False)
     return {
         "SECRET_KEY": _secret_key(inst),
-        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL") or f"sqlite:///{inst / 'portal.db'}",
+        "SQLALCHEMY_DATABASE_URI": database_url(os.environ.get("DATABASE_URL"), inst),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "MAIL_URL": os.environ.get("MAIL_URL") or None,
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Partner Portal <portal@localhost>"),
