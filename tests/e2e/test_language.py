@@ -25,12 +25,15 @@ def test_signed_in_user_switches_to_simplified_chinese_and_back_and_the_choice_i
     switch_language(page, "zh_Hans")
     expect(html).to_have_attribute("lang", "zh-Hans")
     expect(page.locator("#language-select")).to_have_value("zh_Hans")
+    expect(page.get_by_role("button", name="退出登录")).to_be_visible()  # the page text is Chinese
     visit(page, "/account/")  # saved on the profile: the next page is in Chinese too
     expect(html).to_have_attribute("lang", "zh-Hans")
+    expect(page.locator("h1")).to_have_text("个人资料")
     expect(page).to_have_url(f"{live_server.url}/account/")
 
     switch_language(page, "en")
     expect(html).to_have_attribute("lang", "en")
+    expect(page.locator("h1")).to_have_text("Your profile")
     expect(page).to_have_url(f"{live_server.url}/account/")  # the switcher stays on the page it was used on
     visit(page, "/")
     expect(html).to_have_attribute("lang", "en")
