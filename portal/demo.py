@@ -13,6 +13,7 @@ from sqlalchemy import func, insert, select
 
 from portal.accounts.models import User, new_session_token
 from portal.accounts.passwords import hash_password
+from portal.catalogue.models import Category, Product, ProductTierPrice, Tier
 from portal.core.audit import AuditEntry
 from portal.core.permissions import Role
 from portal.core.time import utcnow
@@ -38,6 +39,65 @@ PARTNERS = [
         ("dai@eastwind.demo.test", "戴伟 (Dai Wei)", Role.PARTNER_USER),
     ]),
 ]
+
+# Price book: (name, rank, discount in basis points); the demo partners' tiers.
+TIERS = [("Registered", 0, 0), ("Silver", 1, 500), ("Gold", 2, 1000), ("Platinum", 3, 1500)]
+PARTNER_TIERS = {"Northwind Trading": "Gold", "东风贸易有限公司 (Eastwind)": "Silver"}
+# category → products: (sku, name, description, list price in cents, unit, stock, MOQ[, active])
+CATALOGUE = {
+    "Routers": [
+        ("IR-200", "工业路由器 IR-200", "双 SIM 卡 4G/5G 工业路由器，宽温 -40~75°C，DIN 导轨安装。",
+         64900, "each", 120, 1),
+        ("IR-300", "Industrial Router IR-300", "5G industrial router with dual SIM, VPN and Modbus gateway.",
+         89900, "each", 8, 1),
+        ("ER-1000", "Edge Router ER-1000", "Rack-mount edge router, 8 × 10 GbE, BGP and OSPF.", 249900, "each", 35, 1),
+        ("BR-50", "Branch Router BR-50", "Compact branch router with LTE failover.", 39900, "each", 0, 1),
+        ("HR-10", "Home Office Router HR-10", "Wi-Fi 6 router for home offices, managed from the cloud.",
+         12999, "each", 400, 5, False),
+    ],
+    "Switches": [
+        ("SW-24G", "Managed Switch 24-port", "24 × 1 GbE PoE+, 4 × 10 GbE SFP+ uplinks, Layer 3 lite.",
+         74900, "each", 60, 1),
+        ("SW-48G", "Managed Switch 48-port", "48 × 1 GbE PoE+, 370 W budget, stackable.", 139900, "each", 22, 1),
+        ("SW-8U", "Unmanaged Switch 8-port", "Desktop switch, fanless, 8 × 1 GbE.", 3999, "each", 500, 10),
+        ("SW-IND8", "工业交换机 8 口", "八口工业以太网交换机，冗余电源，IP40 防护。", 45900, "each", 14, 2),
+        ("SW-CORE", "Core Switch 32 × 100G", "Data-centre spine switch, 32 × 100 GbE QSFP28.", 1899900, "each", 3, 1),
+    ],
+    "Wireless": [
+        ("AP-6E", "Wi-Fi 6E Access Point", "Tri-band ceiling access point, 2.5 GbE uplink.", 42900, "each", 90, 1),
+        ("AP-OUT", "Outdoor Access Point", "IP67 outdoor access point with sector antennas.", 68900, "each", 6, 1),
+        ("AP-MINI", "无线接入点 Mini", "小型吸顶无线接入点，适合会议室和酒店客房。", 14900, "each", 250, 4),
+        ("WLC-500", "Wireless Controller WLC-500", "Controller for up to 500 access points.", 319900, "each", 11, 1),
+        ("MESH-3", "Mesh Kit (3 pack)", "Three mesh nodes for small offices.", 29999, "pack", 40, 1),
+    ],
+    "Security": [
+        ("FW-100", "Firewall FW-100", "Next-generation firewall, 1 Gbps threat protection.", 99900, "each", 28, 1),
+        ("FW-500", "Firewall FW-500", "Next-generation firewall, 5 Gbps threat protection, HA pair ready.",
+         449900, "each", 9, 1),
+        ("VPN-KEY", "Hardware VPN Token", "FIDO2 hardware token for VPN sign-in.", 4500, "each", 1000, 25),
+        ("CAM-4K", "安防摄像机 4K", "400 万像素网络摄像机，夜视 30 米，支持 PoE 供电。", 18900, "each", 0, 2),
+    ],
+    "Cables & Optics": [
+        ("SFP-10G-SR", "SFP+ 10G SR Transceiver", "850 nm multimode, 300 m.", 3900, "each", 800, 10),
+        ("SFP-10G-LR", "SFP+ 10G LR Transceiver", "1310 nm single mode, 10 km.", 8900, "each", 150, 10),
+        ("QSFP-100G", "QSFP28 100G SR4", "100 GbE multimode transceiver, 100 m.", 24900, "each", 18, 4),
+        ("CAT6A-3M", "Cat6A Patch Cable 3 m", "Shielded Cat6A patch cable, snagless boots.", 799, "each", 5000, 50),
+        ("DAC-10G-1M", "DAC Cable 10G 1 m", "Passive direct-attach copper cable, SFP+.", 2499, "each", 60, 20),
+    ],
+    "Software & Services": [
+        ("LIC-CLOUD-1Y", "Cloud Management Licence, 1 year", "Per-device cloud management licence.", 9900,
+         "licence", 100000, 10),
+        ("LIC-SEC-1Y", "Threat Protection Licence, 1 year", "IPS, URL filtering and sandboxing for FW series.",
+         59900, "licence", 100000, 1),
+        ("SVC-NBD", "Next Business Day Replacement", "Hardware replacement next business day, 1 year.", 19900,
+         "contract", 100000, 1),
+        ("SVC-INSTALL", "上门安装服务", "工程师上门安装与调试，每台设备。", 25000, "visit", 40, 1),
+        ("TRN-NET101", "Networking Essentials Training", "Two-day instructor-led course, per seat.", 89000,
+         "seat", 12, 1),
+    ],
+}
+# (sku, tier, price in cents): a product-specific tier price that wins over the tier's discount
+TIER_PRICES = [("SW-24G", "Gold", 64900)]
 
 LARGE_PARTNERS = 1_000
 LARGE_USERS_PER_PARTNER = 5
@@ -73,6 +133,7 @@ def seed(scale: str = "small") -> str:
             db.session.flush()
         for email, person, role in people:
             _user(email, person, role, password_hash, partner.id, locale, tz)
+    _seed_catalogue()
     demo_users = db.session.scalars(select(User).where(User.email.like("%demo.test"))).all()
     # One notification each (in their language), so the header badge and the list are not empty.
     notify("demo-welcome", demo_users, "welcome", link="/account/", email=False)
@@ -82,6 +143,44 @@ def seed(scale: str = "small") -> str:
     if scale == "large":
         summary += "; " + _seed_large(password_hash, manager.id)
     return summary
+
+
+def _seed_catalogue() -> None:
+    """Tiers, categories and ~30 products (some in Chinese), the demo partners' tiers and one Gold
+    tier price. Looked up by natural key (name, SKU), so a second run adds nothing."""
+    tiers = {t.name: t for t in db.session.scalars(select(Tier))}
+    for name, rank, discount_bp in TIERS:
+        if name not in tiers:
+            tiers[name] = Tier(name=name, rank=rank, discount_bp=discount_bp)
+            db.session.add(tiers[name])
+    categories = {c.name: c for c in db.session.scalars(select(Category))}
+    for name in CATALOGUE:
+        if name not in categories:
+            categories[name] = Category(name=name)
+            db.session.add(categories[name])
+    db.session.flush()
+    products = {p.sku: p for p in db.session.scalars(select(Product))}
+    now = utcnow()
+    n = 0
+    for category, items in CATALOGUE.items():
+        for sku, name, description, price, unit, stock, moq, *active in items:
+            n += 1
+            if sku not in products:
+                products[sku] = Product(sku=sku, name=name, description=description,
+                                        category_id=categories[category].id, list_price_cents=price,
+                                        currency="USD", unit=unit, stock_on_hand=stock, min_order_qty=moq,
+                                        active=active[0] if active else True, created_at=now - timedelta(days=n))
+                db.session.add(products[sku])
+    db.session.flush()
+    for sku, tier, price in TIER_PRICES:
+        exists = db.session.scalar(select(ProductTierPrice.id).where(
+            ProductTierPrice.product_id == products[sku].id, ProductTierPrice.tier_id == tiers[tier].id))
+        if exists is None:
+            db.session.add(ProductTierPrice(product_id=products[sku].id, tier_id=tiers[tier].id, price_cents=price))
+    for partner in db.session.scalars(select(Partner).where(Partner.name.in_(PARTNER_TIERS))):
+        if partner.tier_id is None:
+            partner.tier_id = tiers[PARTNER_TIERS[partner.name]].id
+    db.session.flush()
 
 
 def _seed_large(password_hash: str, manager_id: int) -> str:

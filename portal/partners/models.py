@@ -37,6 +37,8 @@ class Partner(db.Model):
     status_reason: Mapped[str] = mapped_column(String(500), default="")
     channel_manager_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", use_alter=True), index=True)
+    # The price book tier (portal.catalogue.models.Tier); none means list prices.
+    tier_id: Mapped[int | None] = mapped_column(ForeignKey("tiers.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     channel_manager = relationship("User", foreign_keys=[channel_manager_id], lazy="joined")

@@ -1,0 +1,45 @@
+"""Catalogue: every signed-in user browses products; partners see their own net prices."""
+
+from __future__ import annotations
+
+from flask import Blueprint, request
+from flask_login import current_user
+
+from portal.catalogue import service
+from portal.catalogue.forms import CatalogueFilters
+from portal.core.htmx import is_partial, render
+from portal.core.pagination import page_number, paginate
+from portal.core.permissions import require
+
+bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
+
+PAGE_SIZE = 24
+
+
+def _view(filters: CatalogueFilters) -> service.PriceView:
+    return service.price_view(current_user, filters.tier if current_user.is_vendor else None)
+
+
+@bp.get("/")
+@require()
+def index():
+    filters = CatalogueFilters.from_args(request.args)
+    view = _view(filters)
+    stmt = service.visible_products(current_user, view, filters.q, filters.category, filters.sort,
+                                    filters.in_stock)
+    page = paginate(stmt, page_number(), PAGE_SIZE, scalars=False)
+    products = service.rows(page.items, view)
+    context = {"page": page, "products": products, "filters": filters, "view": view,
+               "sorts": service.SORTS}
+    if is_partial():  # live search: the results block only, no categories or tiers to load
+        return render("catalogue/index.html", "results", **context)
+    return render("catalogue/index.html", "results", categories=service.categories(),
+                  tiers=service.tiers() if current_user.is_vendor else [], **context)
+
+
+@bp.get("/<int:product_id>")
+@require()
+def product(product_id: int):
+    view = _view(CatalogueFilters.from_args(request.args))
+    return render("catalogue/product.html", product=service.get_product(current_user, view, product_id),
+                  view=view)

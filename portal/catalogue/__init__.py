@@ -1,0 +1,1 @@
+"""Catalogue: tiers, categories, products and each partner's net price."""

@@ -1,0 +1,72 @@
+"""Price book: tiers (discounts), categories, products and product-specific tier prices."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.core.time import UTCDateTime, utcnow
+from portal.extensions import db
+
+
+class Tier(db.Model):
+    """A partner tier; ``discount_bp`` is in basis points (1000 = 10.00 %)."""
+
+    __tablename__ = "tiers"
+    __table_args__ = (CheckConstraint("discount_bp >= 0 AND discount_bp <= 10000", name="discount_range"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+    rank: Mapped[int] = mapped_column(Integer, default=0)
+    discount_bp: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Category(db.Model):
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+
+
+class Product(db.Model):
+    __tablename__ = "products"
+    __table_args__ = (
+        CheckConstraint("stock_on_hand >= 0", name="stock_not_negative"),
+        CheckConstraint("min_order_qty >= 1", name="moq_positive"),
+        CheckConstraint("list_price_cents >= 0", name="list_price_not_negative"),
+        Index("ix_products_category_name", "category_id", "name", "id"),  # category filter, name order
+        Index("ix_products_name_id", "name", "id"),  # the list's default order
+        Index("ix_products_created_id", "created_at", "id"),  # newest first
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    list_price_cents: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    unit: Mapped[str] = mapped_column(String(20), default="each")
+    stock_on_hand: Mapped[int] = mapped_column(Integer, default=0)
+    min_order_qty: Mapped[int] = mapped_column(Integer, default=1)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    category = relationship(Category, lazy="raise")
+
+
+class ProductTierPrice(db.Model):
+    """A product's fixed price for one tier; it wins over the tier's discount."""
+
+    __tablename__ = "product_tier_prices"
+    __table_args__ = (
+        UniqueConstraint("product_id", "tier_id"),
+        CheckConstraint("price_cents >= 0", name="price_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    tier_id: Mapped[int] = mapped_column(ForeignKey("tiers.id", ondelete="CASCADE"), index=True)
+    price_cents: Mapped[int] = mapped_column(Integer)
