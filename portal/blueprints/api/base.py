@@ -55,6 +55,7 @@ class Operation:
     permission: Permission | None
     tags: list[str] = field(default_factory=list)
     status: int = 200
+    query: type[BaseModel] | None = None
 
 
 OPERATIONS: list[Operation] = []
@@ -72,8 +73,12 @@ def _bearer_user():
 
 def operation(rule: str, method: str = "GET", *, summary: str, response: type[BaseModel] | None = None,
               body: type[BaseModel] | None = None, permission: Permission | None = Permission.USE_API,
-              tags: tuple[str, ...] = (), status: int = 200) -> Callable:
-    """Declare an API endpoint. The view receives ``(user, body?, **url_args)`` and returns a model."""
+              tags: tuple[str, ...] = (), status: int = 200, query: type[BaseModel] | None = None) -> Callable:
+    """Declare an API endpoint. The view receives ``(user, body?, **url_args)`` and returns a model.
+
+    With ``query=Model`` the query string is validated into that model (a value breaking it → 422 with
+    field messages, like a body) and passed as ``query=``; its fields are documented as query parameters.
+    """
 
     def decorate(view: Callable) -> Callable:
         @wraps(view)
@@ -92,6 +97,11 @@ def operation(rule: str, method: str = "GET", *, summary: str, response: type[Ba
                     args.append(body.model_validate(payload))
                 except ValidationError as exc:
                     return error_response(422, _("Please correct the errors."), _pydantic_errors(exc))
+            if query is not None:
+                try:
+                    kwargs["query"] = query.model_validate(request.args.to_dict())
+                except ValidationError as exc:
+                    return error_response(422, _("Please correct the errors."), _pydantic_errors(exc))
             try:
                 result = view(*args, **kwargs)
                 db.session.commit()
@@ -106,7 +116,7 @@ def operation(rule: str, method: str = "GET", *, summary: str, response: type[Ba
         endpoint.required_permissions = frozenset({permission} if permission else set())
         bp.add_url_rule(rule, view.__name__, endpoint, methods=[method])
         OPERATIONS.append(Operation(rule, method, view.__name__, summary, response, body, permission,
-                                    list(tags), status))
+                                    list(tags), status, query))
         return endpoint
 
     return decorate
@@ -134,12 +144,28 @@ def build_spec() -> dict:
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     seen: set[str] = set()
 
-    def ref(model: type[BaseModel]) -> dict:
+    def schema_of(model: type[BaseModel]) -> dict:
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         for name, sub in schema.pop("$defs", {}).items():
             if name not in seen:
                 seen.add(name)
                 spec.components.schema(name, sub)
+        return schema
+
+    def query_params(model: type[BaseModel]) -> list[dict]:
+        schema = schema_of(model)
+        required = set(schema.get("required", ()))
+        params = []
+        for name, prop in schema["properties"].items():
+            param = {"name": name, "in": "query", "required": name in required,
+                     "schema": {k: v for k, v in prop.items() if k not in ("title", "description")}}
+            if prop.get("description"):
+                param["description"] = prop["description"]
+            params.append(param)
+        return params
+
+    def ref(model: type[BaseModel]) -> dict:
+        schema = schema_of(model)
         if model.__name__ not in seen:
             seen.add(model.__name__)
             spec.components.schema(model.__name__, schema)
@@ -159,8 +185,12 @@ def build_spec() -> dict:
             doc["requestBody"] = {"required": True, "content": {"application/json": {"schema": ref(op.body)}}}
             doc["responses"]["422"] = error
         if params:
-            doc["parameters"] = params
             doc["responses"]["404"] = error
+        if op.query is not None:
+            params += query_params(op.query)
+            doc["responses"]["422"] = error
+        if params:
+            doc["parameters"] = params
         paths.setdefault(_openapi_path(op.rule), {})[op.method.lower()] = doc
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
