@@ -66,8 +66,20 @@ def _limiter_storage(app: Flask) -> str:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from portal.blueprints import account, api, audit, auth, catalogue, errors, main, notifications, partners, users
+    from portal.blueprints import (
+        account,
+        api,
+        audit,
+        auth,
+        cart,
+        catalogue,
+        errors,
+        main,
+        notifications,
+        partners,
+        users,
+    )
 
-    for module in (auth, main, account, catalogue, partners, users, notifications, audit, errors):
+    for module in (auth, main, account, catalogue, cart, partners, users, notifications, audit, errors):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp, url_prefix="/api/v1")

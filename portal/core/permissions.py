@@ -44,14 +44,16 @@ class Permission(enum.StrEnum):
     INVITE_VENDOR_STAFF = "invite_vendor_staff"
     VIEW_AUDIT = "view_audit"                # audit log (scoped like the rows it shows)
     USE_API = "use_api"
+    PLACE_ORDERS = "place_orders"            # own server-side cart, checkout (partner users only)
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.ADMIN: frozenset(Permission),
+    Role.ADMIN: frozenset(Permission) - {Permission.PLACE_ORDERS},
     Role.CHANNEL_MANAGER: frozenset({Permission.VIEW_PARTNERS, Permission.VIEW_AUDIT, Permission.USE_API}),
     Role.TRAINER: frozenset({Permission.USE_API}),
-    Role.PARTNER_ADMIN: frozenset({Permission.MANAGE_USERS, Permission.VIEW_AUDIT, Permission.USE_API}),
-    Role.PARTNER_USER: frozenset({Permission.USE_API}),
+    Role.PARTNER_ADMIN: frozenset({Permission.MANAGE_USERS, Permission.VIEW_AUDIT, Permission.USE_API,
+                                  Permission.PLACE_ORDERS}),
+    Role.PARTNER_USER: frozenset({Permission.USE_API, Permission.PLACE_ORDERS}),
 }
 
 

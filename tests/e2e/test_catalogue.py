@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -28,4 +30,40 @@ def test_a_partner_searches_as_they_type_and_sees_their_tier_price(page):
     rows.first.get_by_role("link").first.click()
     expect(page.locator("h1")).to_contain_text("路由器")
     expect(page.get_by_text("Gold tier")).to_be_visible()
+    check_page(page)
+
+
+def test_a_partner_adds_two_products_and_changes_a_quantity_in_place(page, live_server):
+    live_server.add_user("carla.cart@northwind.demo.test", "Carla Cart", role="partner_user",
+                         partner="Northwind Trading")
+    sign_in(page, "carla.cart@northwind.demo.test")
+    visit(page, "/catalogue/")
+    forms = page.locator("#results tbody tr").filter(has=page.locator("td.stock-in")).locator("form.add-to-cart")
+    for index in (0, 1):
+        form_id = forms.nth(index).get_attribute("id")
+        page.locator(f"#{form_id}").get_by_role("button", name="Add to cart").click()
+        expect(page.locator(f"#{form_id} small.added")).to_be_visible()  # the form swapped in place
+    expect(page.locator("#cart-badge .badge")).to_have_text("2")  # out-of-band badge update
+    check_page(page)
+
+    visit(page, "/cart/")
+    rows = page.locator("#cart tbody tr")
+    expect(rows).to_have_count(2)
+    first = rows.first
+    unit = first.locator(".unit-price").inner_text()
+    page.evaluate("window.__marker = 'still here'")
+    quantity = first.locator("input[name=quantity]")
+    quantity.fill("7")
+    quantity.press("Enter")
+    expect(page.locator("#cart tbody tr").first.locator("input[name=quantity]")).to_have_value("7")
+    expect(page.locator("#cart tbody tr").first.locator(".line-total")).not_to_have_text(unit)
+    assert page.evaluate("window.__marker") == "still here"
+    check_page(page)
+
+    total = page.locator("#cart .cart-total-amount").inner_text()
+    page.locator("#cart tbody tr").nth(1).get_by_role("button", name=re.compile("Remove")).click()
+    expect(page.locator("#cart tbody tr")).to_have_count(1)
+    expect(page.locator("#cart .cart-total-amount")).not_to_have_text(total)
+    expect(page.locator("#cart-badge .badge")).to_have_text("1")
+    assert page.evaluate("window.__marker") == "still here"
     check_page(page)

@@ -116,9 +116,13 @@ def test_every_message_is_translated_without_fuzzy_entries_and_keeps_its_placeho
 def test_the_compiled_catalog_the_app_loads_matches_the_po_file(locale):
     folder = TRANSLATIONS / locale / "LC_MESSAGES"
     assert (folder / "messages.mo").is_file(), "run `make translations`"
+    def plain(value):  # plural messages come as lists from .mo files and tuples from .po files
+        return tuple(value) if isinstance(value, list | tuple) else value
+
     with (folder / "messages.mo").open("rb") as fh:
-        compiled = {(m.id, m.context): m.string for m in read_mo(fh) if m.id}
-    source = {(m.id, m.context): m.string for m in _read(folder / "messages.po", locale) if m.id and m.string}
+        compiled = {(plain(m.id), m.context): plain(m.string) for m in read_mo(fh) if m.id}
+    source = {(plain(m.id), m.context): plain(m.string)
+              for m in _read(folder / "messages.po", locale) if m.id and m.string}
     assert compiled == source, "messages.mo is stale: run `make translations`"
 
 
