@@ -134,6 +134,7 @@ def seed(scale: str = "small") -> str:
         for email, person, role in people:
             _user(email, person, role, password_hash, partner.id, locale, tz)
     _seed_catalogue()
+    _seed_orders()
     demo_users = db.session.scalars(select(User).where(User.email.like("%demo.test"))).all()
     # One notification each (in their language), so the header badge and the list are not empty.
     notify("demo-welcome", demo_users, "welcome", link="/account/", email=False)
@@ -180,6 +181,78 @@ def _seed_catalogue() -> None:
     for partner in db.session.scalars(select(Partner).where(Partner.name.in_(PARTNER_TIERS))):
         if partner.tier_id is None:
             partner.tier_id = tiers[PARTNER_TIERS[partner.name]].id
+    db.session.flush()
+
+
+# Per demo partner: a saved shipping address and orders (key, PO, [(sku, quantity)], days ago).
+DEMO_ADDRESSES = {
+    "Northwind Trading": ("Head office", "12 Harbour Street", "London", "E14 5AB", "United Kingdom"),
+    "东风贸易有限公司 (Eastwind)": ("上海仓库", "浦东新区张江路 88 号", "上海", "201203", "中国"),
+}
+DEMO_ORDERS = [
+    ("demo-order-1", "PO-DEMO-1001", [("IR-300", 2), ("SW-24G", 1)], 20),
+    ("demo-order-2", "PO-DEMO-1002", [("ER-1000", 4)], 9),
+    ("demo-order-3", "PO-DEMO-1003", [("IR-200", 3)], 2),
+]
+
+
+def _seed_orders() -> None:
+    """A saved address and three orders for each demo partner, placed by its partner admin at the
+    tier's net prices (lines snapshotted like a checkout). Looked up by key, so a second run adds nothing."""
+    from portal.catalogue.pricing import net_price_cents
+    from portal.orders import settings
+    from portal.orders.checkout import order_number, status_for
+    from portal.orders.models import Order, OrderEvent, OrderLine, ShippingAddress
+
+    limit = settings.get_int("auto_approval_limit_cents")
+    products = {p.sku: p for p in db.session.scalars(select(Product))}
+    now = utcnow()
+    for partner in db.session.scalars(select(Partner).where(Partner.name.in_(DEMO_ADDRESSES))):
+        label, lines, city, postcode, country = DEMO_ADDRESSES[partner.name]
+        address = db.session.scalar(select(ShippingAddress).where(ShippingAddress.partner_id == partner.id,
+                                                                  ShippingAddress.label == label))
+        if address is None:
+            address = ShippingAddress(partner_id=partner.id, label=label, lines=lines, city=city, postcode=postcode,
+                                      country=country)
+            db.session.add(address)
+        admin = db.session.scalar(select(User).where(User.partner_id == partner.id, User.role == Role.PARTNER_ADMIN)
+                                  .order_by(User.id))
+        tier = db.session.get(Tier, partner.tier_id) if partner.tier_id else None
+        tier_prices = dict(db.session.execute(select(ProductTierPrice.product_id, ProductTierPrice.price_cents)
+                                              .where(ProductTierPrice.tier_id == (partner.tier_id or -1))).all())
+        for key, po, items, days_ago in DEMO_ORDERS:
+            if admin is None or db.session.scalar(select(Order.id).where(Order.placed_by == admin.id,
+                                                                         Order.idempotency_key == key)):
+                continue
+            at = now - timedelta(days=days_ago)
+            snap = []
+            for sku, quantity in items:
+                product = products[sku]
+                tier_price = tier_prices.get(product.id)
+                discount = tier.discount_bp if tier else 0
+                unit = net_price_cents(product.list_price_cents, discount, tier_price)
+                snap.append(OrderLine(product_id=product.id, sku=sku, name=product.name, quantity=quantity,
+                                      list_price_cents=product.list_price_cents, net_unit_cents=unit,
+                                      tier_name=tier.name if tier else "",
+                                      discount_bp=discount if tier_price is None else 0,
+                                      line_total_cents=unit * quantity))
+            total = sum(line.line_total_cents for line in snap)
+            status = status_for(total, limit)
+            order = Order(partner_id=partner.id, placed_by=admin.id, idempotency_key=key, po_number=po,
+                          shipping_address=address.text, requested_date=(at + timedelta(days=7)).date(),
+                          notes="", status=status, currency="USD", total_cents=total, created_at=at,
+                          approved_at=at if status == "approved" else None)
+            db.session.add(order)
+            db.session.flush()
+            order.number = order_number(order.id)
+            for line in snap:
+                line.order_id = order.id
+            db.session.add_all(snap)
+            db.session.add(OrderEvent(order_id=order.id, at=at, actor_id=admin.id, from_status="",
+                                      to_status="submitted"))
+            if status == "approved":
+                db.session.add(OrderEvent(order_id=order.id, at=at, actor_id=None, from_status="submitted",
+                                          to_status="approved"))
     db.session.flush()
 
 
