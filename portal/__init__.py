@@ -73,13 +73,16 @@ def _register_blueprints(app: Flask) -> None:
         auth,
         cart,
         catalogue,
+        catalogue_admin,
         errors,
         main,
         notifications,
+        orders,
         partners,
         users,
     )
 
-    for module in (auth, main, account, catalogue, cart, partners, users, notifications, audit, errors):
+    for module in (auth, main, account, catalogue, catalogue_admin, cart, orders, partners, users, notifications,
+                   audit, errors):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp, url_prefix="/api/v1")

@@ -8,6 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+
 from portal.catalogue.service import MAX_QUERY_LENGTH, SORTS
 
 
@@ -48,3 +53,41 @@ class CatalogueFilters:
         if self.tier:
             args["tier"] = self.tier
         return args
+
+
+# --- admin forms: text in, the service (portal.catalogue.admin) parses and checks it -------------
+
+def _int_or_none(value):
+    try:
+        return int(value) if value not in (None, "", "None") else None
+    except (TypeError, ValueError):
+        return None
+
+
+class ProductForm(FlaskForm):
+    sku = StringField(_l("SKU"))
+    name = StringField(_l("Name"))
+    description = TextAreaField(_l("Description"))
+    category_id = SelectField(_l("Category"), coerce=_int_or_none, validate_choice=False)
+    list_price = StringField(_l("List price"))
+    currency = StringField(_l("Currency"), default="USD")
+    unit = StringField(_l("Unit"), default="each")
+    stock_on_hand = StringField(_l("Stock on hand"), default="0")
+    min_order_qty = StringField(_l("Minimum order quantity"), default="1")
+    active = BooleanField(_l("Active (partners can see and order it)"), default=True)
+
+
+class CategoryForm(FlaskForm):
+    name = StringField(_l("Category name"))
+
+
+class TierDiscountForm(FlaskForm):
+    discount = StringField(_l("Discount (%)"))
+
+
+class TierPriceForm(FlaskForm):
+    price = StringField(_l("Tier price (blank: use the tier discount)"))
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("CSV file"))

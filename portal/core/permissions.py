@@ -45,6 +45,7 @@ class Permission(enum.StrEnum):
     VIEW_AUDIT = "view_audit"                # audit log (scoped like the rows it shows)
     USE_API = "use_api"
     PLACE_ORDERS = "place_orders"            # own server-side cart, checkout (partner users only)
+    MANAGE_CATALOGUE = "manage_catalogue"    # products, categories, tier discounts and prices, CSV (admins)
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

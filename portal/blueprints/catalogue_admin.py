@@ -1,0 +1,186 @@
+"""Catalogue administration (admins only): products, categories, tier discounts, tier prices, CSV."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, make_response, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from portal.catalogue import admin, csv_io
+from portal.catalogue.forms import CategoryForm, ImportForm, ProductForm, TierDiscountForm, TierPriceForm
+from portal.catalogue.pricing import discount_percent
+from portal.core.errors import Invalid
+from portal.core.forms import apply_errors, submit
+from portal.core.forms import status as form_status
+from portal.core.htmx import redirect_to, render
+from portal.core.money import from_cents
+from portal.core.pagination import page_number, paginate
+from portal.core.permissions import Permission, require
+from portal.core.time import utcnow
+from portal.extensions import db
+
+bp = Blueprint("catalogue_admin", __name__, url_prefix="/admin/catalogue")
+
+PAGE_SIZE = 50
+
+
+@bp.get("/")
+@require(Permission.MANAGE_CATALOGUE)
+def index():
+    q = request.args.get("q", "").strip()
+    page = paginate(admin.list_products(current_user, q), page_number(), PAGE_SIZE, scalars=False)
+    return render("catalogue_admin/index.html", "results", page=page, filters={"q": q} if q else {}, q=q)
+
+
+# --- products ---------------------------------------------------------------------------------
+
+def _product_form(product=None, read_request: bool = True) -> ProductForm:
+    data = admin.product_text(product) if product else None
+    form = ProductForm(data=data) if read_request else ProductForm(formdata=None, data=data)
+    form.category_id.choices = [SelectChoice("", _("— choose —"))] + [
+        SelectChoice(c.id, c.name) for c in admin.categories()]
+    return form
+
+
+def _tier_forms(product, failed: TierPriceForm | None = None, failed_tier: int | None = None):
+    """(tier, form, current cents) for each tier; the form that just failed keeps its errors."""
+    prices = admin.tier_prices(product)
+    forms = []
+    for tier in admin.tiers():
+        if failed is not None and tier.id == failed_tier:
+            form = failed
+        else:
+            cents = prices.get(tier.id)
+            form = TierPriceForm(prefix=f"tier{tier.id}", formdata=None,
+                                 data={"price": "" if cents is None else str(from_cents(cents))})
+        forms.append((tier, form, prices.get(tier.id)))
+    return forms
+
+
+def _save(product_id: int | None):
+    product = admin.get_product(current_user, product_id) if product_id else None
+    form = _product_form(product)
+    if saved := submit(form, lambda: admin.save_product(current_user, form.data, product_id)):
+        flash(_("Product %(sku)s saved.", sku=saved.sku), "success")
+        return redirect_to(url_for("catalogue_admin.edit", product_id=saved.id))
+    if request.method == "POST":
+        db.session.rollback()  # nothing of a refused form stays in the session
+        product = admin.get_product(current_user, product_id) if product_id else None
+    return render("catalogue_admin/product.html", "form", status=form_status(form), form=form, product=product,
+                  tier_forms=_tier_forms(product) if product else [])
+
+
+@bp.route("/products/new", methods=["GET", "POST"])
+@require(Permission.MANAGE_CATALOGUE)
+def create():
+    return _save(None)
+
+
+@bp.route("/products/<int:product_id>", methods=["GET", "POST"])
+@require(Permission.MANAGE_CATALOGUE)
+def edit(product_id: int):
+    return _save(product_id)
+
+
+@bp.post("/products/<int:product_id>/tier-prices/<int:tier_id>")
+@require(Permission.MANAGE_CATALOGUE)
+def tier_price(product_id: int, tier_id: int):
+    product = admin.get_product(current_user, product_id)
+    form = TierPriceForm(prefix=f"tier{tier_id}")
+    if submit(form, lambda: admin.set_tier_price(current_user, product_id, tier_id, form.price.data) or True):
+        flash(_("Tier price saved."), "success")
+        return redirect_to(url_for("catalogue_admin.edit", product_id=product_id))
+    return render("catalogue_admin/product.html", status=422, form=_product_form(product, read_request=False),
+                  product=product,
+                  tier_forms=_tier_forms(product, form, tier_id))
+
+
+# --- categories -------------------------------------------------------------------------------
+
+def _categories_page(new_form: CategoryForm, failed: CategoryForm | None = None, failed_id: int | None = None,
+                     status: int = 200):
+    rows = [(c, failed if c.id == failed_id else CategoryForm(prefix=f"cat{c.id}", formdata=None,
+                                                               data={"name": c.name}))
+            for c in admin.categories()]
+    return render("catalogue_admin/categories.html", status=status, form=new_form, rows=rows)
+
+
+@bp.route("/categories", methods=["GET", "POST"])
+@require(Permission.MANAGE_CATALOGUE)
+def categories():
+    form = CategoryForm()
+    if saved := submit(form, lambda: admin.save_category(current_user, form.name.data)):
+        flash(_("Category %(name)s added.", name=saved.name), "success")
+        return redirect_to(url_for("catalogue_admin.categories"))
+    return _categories_page(form, status=form_status(form))
+
+
+@bp.post("/categories/<int:category_id>")
+@require(Permission.MANAGE_CATALOGUE)
+def rename_category(category_id: int):
+    form = CategoryForm(prefix=f"cat{category_id}")
+    if saved := submit(form, lambda: admin.save_category(current_user, form.name.data, category_id)):
+        flash(_("Category %(name)s saved.", name=saved.name), "success")
+        return redirect_to(url_for("catalogue_admin.categories"))
+    return _categories_page(CategoryForm(formdata=None), form, category_id, status=422)
+
+
+# --- tiers ------------------------------------------------------------------------------------
+
+def _tiers_page(failed: TierDiscountForm | None = None, failed_id: int | None = None, status: int = 200):
+    rows = [(t, failed if t.id == failed_id else TierDiscountForm(
+        prefix=f"tier{t.id}", formdata=None, data={"discount": str(discount_percent(t.discount_bp))}))
+        for t in admin.tiers()]
+    return render("catalogue_admin/tiers.html", status=status, rows=rows)
+
+
+@bp.get("/tiers")
+@require(Permission.MANAGE_CATALOGUE)
+def tiers():
+    return _tiers_page()
+
+
+@bp.post("/tiers/<int:tier_id>")
+@require(Permission.MANAGE_CATALOGUE)
+def tier_discount(tier_id: int):
+    form = TierDiscountForm(prefix=f"tier{tier_id}")
+    if saved := submit(form, lambda: admin.set_tier_discount(current_user, tier_id, form.discount.data)):
+        flash(_("%(tier)s discount saved.", tier=saved.name), "success")
+        return redirect_to(url_for("catalogue_admin.tiers"))
+    return _tiers_page(form, tier_id, status=422)
+
+
+# --- CSV --------------------------------------------------------------------------------------
+
+@bp.get("/export.csv")
+@require(Permission.MANAGE_CATALOGUE)
+def export():
+    admin._allowed(current_user)
+    response = make_response(csv_io.export_csv().encode("utf-8"))
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="catalogue-{utcnow():%Y%m%d}.csv"'
+    return response
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@require(Permission.MANAGE_CATALOGUE)
+def import_():
+    form = ImportForm()
+    if not form.validate_on_submit():
+        return render("catalogue_admin/import.html", status=form_status(form), form=form, max_mb=2)
+    upload = request.files.get(form.file.name)
+    try:
+        if upload is None or not upload.filename:
+            raise Invalid({"file": [_("Choose a CSV file.")]})
+        if not upload.filename.lower().endswith(".csv"):
+            raise Invalid({"file": [_("Only .csv files can be imported.")]})
+        summary = csv_io.import_csv(current_user, upload.stream.read(csv_io.MAX_BYTES + 1))
+    except csv_io.ImportRejected as exc:
+        db.session.rollback()
+        return render("catalogue_admin/import.html", status=422, form=form, max_mb=2, rejected=exc)
+    except Invalid as exc:
+        apply_errors(form, exc)
+        return render("catalogue_admin/import.html", status=422, form=form, max_mb=2)
+    db.session.commit()
+    return render("catalogue_admin/import.html", form=ImportForm(formdata=None), max_mb=2, summary=summary)

@@ -1,0 +1,184 @@
+"""Catalogue CSV export and import (admins).
+
+Export: UTF-8 with a byte-order mark (so Excel reads Chinese names correctly), prices as exact
+decimals ("1234.50"); text cells that a spreadsheet would run as a formula (``=…``, ``+…``, ``-…``,
+``@…``) get a leading apostrophe, which the import takes off again. Import: every row is checked
+with the product form's rules (``admin.clean_product``) plus duplicate SKUs within the file; when
+any row is invalid nothing is written and the caller gets every row's errors. Unknown categories
+are created. Products are upserted by SKU; one audit entry per created or changed product
+(unchanged rows write nothing).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from portal.catalogue.admin import FIELDS, _allowed, clean_product
+from portal.catalogue.models import Category, Product
+from portal.core import audit, money
+from portal.core.errors import Invalid
+from portal.extensions import db
+
+COLUMNS = ["sku", "name", "description", "category", "list_price", "currency", "unit", "stock_on_hand",
+           "min_order_qty", "active"]
+MAX_BYTES = 2 * 1024 * 1024
+BOM = "\ufeff"
+CHUNK = 500  # SKUs per IN (...) list: well under SQLite's bound-parameter limit
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+TEXT_COLUMNS = ("name", "description", "category")
+
+
+def _guard(text: str) -> str:
+    """A text cell a spreadsheet would run as a formula gets a leading apostrophe (CSV injection).
+
+    Text already starting with an apostrophe gets one more, so ``_unguard`` restores every value.
+    """
+    return "'" + text if text.startswith((*FORMULA_STARTS, "'")) else text
+
+
+def _unguard(text: str) -> str:
+    return text[1:] if text.startswith("'") and text[1:].startswith((*FORMULA_STARTS, "'")) else text
+
+
+def export_csv() -> str:
+    """The whole catalogue as CSV text (with BOM), by SKU."""
+    out = io.StringIO()
+    out.write(BOM)
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    stmt = select(Product, Category.name).join(Category, Category.id == Product.category_id).order_by(Product.sku)
+    for product, category_name in db.session.execute(stmt):
+        writer.writerow([product.sku, _guard(product.name), _guard(product.description), _guard(category_name),
+                         str(money.from_cents(product.list_price_cents)), product.currency, product.unit,
+                         product.stock_on_hand, product.min_order_qty, "true" if product.active else "false"])
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # the line's number in the file as a spreadsheet shows it (the header is row 1)
+    column: str
+    message: str
+
+
+class ImportRejected(Invalid):
+    """The file, or some of its rows, broke the rules; ``row_errors`` lists them. Nothing was written."""
+
+    def __init__(self, message: str, row_errors: list[RowError] | None = None):
+        super().__init__(message)
+        self.row_errors = row_errors or []
+
+
+@dataclass
+class ImportSummary:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    new_categories: list[str] = field(default_factory=list)
+
+
+def _rows(data: bytes) -> list[tuple[int, dict]]:
+    if len(data) > MAX_BYTES:
+        raise ImportRejected(_("The file is larger than 2 MB."))
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportRejected(_("The file is not UTF-8 text. Save it as “CSV UTF-8” and try again.")) from exc
+    if "\x00" in text:
+        raise ImportRejected(_("The file is not a CSV file."))
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise ImportRejected(_("The file is empty."))
+        header = [name.strip().lower() for name in header]
+        missing = [name for name in COLUMNS if name not in header]
+        if missing:
+            raise ImportRejected(_("The header row lacks these columns: %(columns)s.", columns=", ".join(missing)))
+        rows = []
+        for record in reader:
+            if not any(cell.strip() for cell in record):
+                continue  # blank lines are not products
+            row = dict(zip(header, record, strict=False))
+            rows.append((reader.line_num, {k: _unguard(v) if k in TEXT_COLUMNS else v for k, v in row.items()}))
+    except csv.Error as exc:
+        raise ImportRejected(_("The file is not a valid CSV file (line %(n)s).", n=reader.line_num)) from exc
+    if not rows:
+        raise ImportRejected(_("The file has no product rows."))
+    return rows
+
+
+def import_csv(actor, data: bytes) -> ImportSummary:
+    """Check every row, then upsert by SKU; any error → ImportRejected and nothing is written."""
+    _allowed(actor)
+    rows = _rows(data)
+    errors: list[RowError] = []
+    parsed: list[tuple[dict, str]] = []
+    seen: dict[str, int] = {}
+    for number, raw in rows:
+        values, field_errors = clean_product(raw)
+        category = (raw.get("category") or "").strip()
+        if not category:
+            field_errors["category"] = [_("Enter a category.")]
+        elif len(category) > 120:
+            field_errors["category"] = [_("Use at most %(n)s characters.", n=120)]
+        if "sku" not in field_errors:
+            if values["sku"] in seen:
+                field_errors["sku"] = [_("The SKU %(sku)s is also on row %(row)s.", sku=values["sku"],
+                                         row=seen[values["sku"]])]
+            else:
+                seen[values["sku"]] = number
+        for column in COLUMNS:
+            errors.extend(RowError(number, column, message) for message in field_errors.get(column, []))
+        parsed.append((values, category))
+    if errors:
+        raise ImportRejected(_("Nothing was imported: %(n)s rows have errors.",
+                               n=len({e.row for e in errors})), errors)
+    return _upsert(actor, parsed)
+
+
+def _upsert(actor, parsed: list[tuple[dict, str]]) -> ImportSummary:
+    summary = ImportSummary()
+    category_ids = {name: cid for cid, name in db.session.execute(select(Category.id, Category.name))}
+    for name in dict.fromkeys(category for _values, category in parsed):
+        if name not in category_ids:
+            category = Category(name=name)
+            db.session.add(category)
+            db.session.flush()
+            audit.record(actor, "category.created", category, after={"name": name}, summary=name)
+            category_ids[name] = category.id
+            summary.new_categories.append(name)
+    skus = [values["sku"] for values, _category in parsed]
+    existing: dict[str, Product] = {}
+    for start in range(0, len(skus), CHUNK):
+        existing.update((p.sku, p) for p in db.session.scalars(
+            select(Product).where(Product.sku.in_(skus[start:start + CHUNK]))))
+    for values, category in parsed:
+        values["category_id"] = category_ids[category]
+        product = existing.get(values["sku"])
+        before = audit.snapshot(product, FIELDS) if product else None
+        if product is None:
+            product = Product()
+            db.session.add(product)
+        for name in FIELDS:
+            setattr(product, name, values[name])
+        after = audit.snapshot(product, FIELDS)
+        if before == after:
+            summary.unchanged += 1
+            continue
+        db.session.flush()
+        audit.record(actor, "product.created" if before is None else "product.updated", product, before=before,
+                     after=after, summary=f"{product.sku} {product.name} (CSV import)")
+        if before is None:
+            summary.created += 1
+        else:
+            summary.updated += 1
+    db.session.flush()
+    return summary
