@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 
 class DomainError(Exception):
     status = 400
@@ -30,7 +32,7 @@ class Invalid(DomainError):
     def __init__(self, field_errors: dict[str, list[str]] | str, message: str = ""):
         if isinstance(field_errors, str):
             message, field_errors = field_errors, {}
-        super().__init__(message or "Please correct the errors below.", field_errors)
+        super().__init__(message or _("Please correct the errors below."), field_errors)
 
 
 class Conflict(DomainError):
