@@ -77,12 +77,13 @@ def _register_blueprints(app: Flask) -> None:
         errors,
         main,
         notifications,
+        order_queue,
         orders,
         partners,
         users,
     )
 
-    for module in (auth, main, account, catalogue, catalogue_admin, cart, orders, partners, users, notifications,
-                   audit, errors):
+    for module in (auth, main, account, catalogue, catalogue_admin, cart, orders, order_queue, partners, users,
+                   notifications, audit, errors):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp, url_prefix="/api/v1")

@@ -46,11 +46,13 @@ class Permission(enum.StrEnum):
     USE_API = "use_api"
     PLACE_ORDERS = "place_orders"            # own server-side cart, checkout (partner users only)
     MANAGE_CATALOGUE = "manage_catalogue"    # products, categories, tier discounts and prices, CSV (admins)
+    APPROVE_ORDERS = "approve_orders"        # vendor order queue: approve / reject (scoped: a manager, own partners)
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission) - {Permission.PLACE_ORDERS},
-    Role.CHANNEL_MANAGER: frozenset({Permission.VIEW_PARTNERS, Permission.VIEW_AUDIT, Permission.USE_API}),
+    Role.CHANNEL_MANAGER: frozenset({Permission.VIEW_PARTNERS, Permission.VIEW_AUDIT, Permission.USE_API,
+                                    Permission.APPROVE_ORDERS}),
     Role.TRAINER: frozenset({Permission.USE_API}),
     Role.PARTNER_ADMIN: frozenset({Permission.MANAGE_USERS, Permission.VIEW_AUDIT, Permission.USE_API,
                                   Permission.PLACE_ORDERS}),

@@ -29,6 +29,7 @@ from portal.notifications.service import notify
 from portal.orders import settings
 from portal.orders.cart import line_total_cents, quantity_problem
 from portal.orders.models import CartLine, Order, OrderEvent, OrderLine, ShippingAddress
+from portal.orders.queue import OutOfStock, reserve
 
 PO_MAX = 40
 NOTES_MAX = 1000
@@ -190,6 +191,12 @@ def place(user, form: dict, today: date) -> tuple[Order, bool]:
                                   discount_bp=line.discount_bp, line_total_cents=line.total_cents)
                         for line in lines])
     db.session.add(OrderEvent(order_id=order.id, at=now, actor_id=user.id, from_status="", to_status="submitted"))
+    if status == "approved":
+        db.session.flush()
+        try:
+            reserve(order)
+        except OutOfStock:  # not enough stock to reserve now: the order waits for a person instead
+            status, order.status, order.approved_at = "submitted", "submitted", None
     if status == "approved":
         db.session.add(OrderEvent(order_id=order.id, at=now, actor_id=None, from_status="submitted",
                                   to_status="approved",))

@@ -28,3 +28,9 @@ def test_a_partners_order_pages_are_accessible(page):
     expect(link).to_be_visible()
     visit(page, link.get_attribute("href"))
     expect(page.locator("h1")).to_be_visible()
+
+
+def test_the_order_queue_is_accessible_to_a_channel_manager(page):
+    sign_in(page, "manager@demo.test")
+    visit(page, "/queue/")
+    expect(page.locator("h1")).to_have_text("Order queue")

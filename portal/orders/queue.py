@@ -1,0 +1,135 @@
+"""Vendor order queue: submitted orders oldest first (tenancy: ``partner_scope``), approve / reject.
+
+Approval reserves stock with one conditional UPDATE per line (``stock_on_hand >= q``), so stock can
+never go negative even under concurrent approvals; if any line is short, the savepoint is rolled back
+and nothing changes. Services flush, never commit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+
+from portal.accounts.models import User
+from portal.catalogue.models import Product
+from portal.core import audit
+from portal.core.errors import Conflict, Forbidden, Invalid, NotFound
+from portal.core.permissions import Permission
+from portal.core.time import utcnow
+from portal.extensions import db
+from portal.notifications.service import notify
+from portal.orders.models import Order, OrderEvent, OrderLine
+from portal.partners.models import Partner
+from portal.partners.service import partner_scope
+
+REASON_MAX = 500
+
+
+class OutOfStock(Conflict):
+    pass
+
+
+def _check(user) -> None:
+    if not user.can(Permission.APPROVE_ORDERS):
+        raise Forbidden(_("You do not have permission to do that."))
+
+
+def waiting(user):
+    """Statement for the queue rows (order, partner name), oldest first: one query per page."""
+    _check(user)
+    return (select(Order, Partner.name).join(Partner, Partner.id == Order.partner_id)
+            .where(Order.status == "submitted", partner_scope(user, Order.partner_id))
+            .order_by(Order.created_at, Order.id))
+
+
+def get(user, order_id: int) -> Order:
+    _check(user)
+    order = db.session.scalar(select(Order).where(Order.id == order_id, partner_scope(user, Order.partner_id)))
+    if order is None:
+        raise NotFound(_("Order not found."))
+    return order
+
+
+def reserve(order: Order) -> None:
+    """Take every line's quantity from stock, all or nothing; raise OutOfStock naming the short SKU."""
+    lines = db.session.execute(select(OrderLine.product_id, OrderLine.sku, OrderLine.quantity)
+                               .where(OrderLine.order_id == order.id, OrderLine.product_id.is_not(None))
+                               .order_by(OrderLine.product_id)).all()
+    nested = db.session.begin_nested()
+    for product_id, sku, quantity in lines:
+        result = db.session.execute(
+            update(Product).where(Product.id == product_id, Product.stock_on_hand >= quantity)
+            .values(stock_on_hand=Product.stock_on_hand - quantity).execution_options(synchronize_session=False))
+        if result.rowcount != 1:
+            nested.rollback()
+            available = db.session.scalar(select(Product.stock_on_hand).where(Product.id == product_id)) or 0
+            raise OutOfStock(_("Not enough stock for SKU %(sku)s (%(n)s available).", sku=sku, n=available))
+    nested.commit()
+
+
+def age(order: Order, now: datetime | None = None) -> str:
+    """How long the order has waited, for humans: "3 d 4 h", "5 h 12 min", "7 min"."""
+    seconds = max(int(((now or utcnow()) - order.created_at).total_seconds()), 0)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return _("%(d)s d %(h)s h", d=days, h=hours)
+    if hours:
+        return _("%(h)s h %(m)s min", h=hours, m=minutes)
+    return _("%(m)s min", m=minutes)
+
+
+def _transition(user, order: Order, to_status: str, note: str = "") -> None:
+    now = utcnow()
+    db.session.add(OrderEvent(order_id=order.id, at=now, actor_id=user.id, from_status="submitted",
+                              to_status=to_status, note=note))
+    db.session.flush()
+    audit.record(user, f"order.{to_status}", order, partner_id=order.partner_id,
+                 before={"status": "submitted"}, after={"status": to_status, **({"reason": note} if note else {})},
+                 summary=order.number or "")
+    placer = db.session.get(User, order.placed_by) if order.placed_by else None
+    if placer is not None and placer.active:
+        notify(f"order-status:{order.id}:{to_status}", [placer], "order_status", link=f"/orders/{order.id}",
+               order=order, reason=note)
+
+
+def _lock_submitted(user, order_id: int) -> Order:
+    order = get(user, order_id)
+    if order.status != "submitted":
+        raise Conflict(_("Order %(number)s is %(status)s; only submitted orders can be approved or rejected.",
+                         number=order.number, status=order.status))
+    return order
+
+
+def approve(user, order_id: int) -> Order:
+    order = _lock_submitted(user, order_id)
+    # claim the order first (conditional), so two approvers of the same order cannot both reserve
+    with db.session.begin_nested():  # claim + reservation: all or nothing
+        claimed = db.session.execute(update(Order).where(Order.id == order.id, Order.status == "submitted")
+                                     .values(status="approved", approved_at=utcnow())
+                                     .execution_options(synchronize_session=False)).rowcount
+        if claimed != 1:
+            raise Conflict(_("This order was just handled by someone else."))
+        reserve(order)
+    db.session.refresh(order)
+    _transition(user, order, "approved")
+    return order
+
+
+def reject(user, order_id: int, reason: str) -> Order:
+    reason = (reason or "").strip()
+    order = _lock_submitted(user, order_id)
+    if not reason:
+        raise Invalid({"reason": [_("Give a reason for the partner.")]})
+    if len(reason) > REASON_MAX:
+        raise Invalid({"reason": [_("At most %(n)s characters.", n=REASON_MAX)]})
+    claimed = db.session.execute(update(Order).where(Order.id == order.id, Order.status == "submitted")
+                                 .values(status="rejected").execution_options(synchronize_session=False)).rowcount
+    if claimed != 1:
+        raise Conflict(_("This order was just handled by someone else."))
+    db.session.refresh(order)
+    _transition(user, order, "rejected", reason)
+    return order
