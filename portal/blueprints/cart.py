@@ -11,7 +11,6 @@ from flask import Blueprint, flash, g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.catalogue.models import Product
 from portal.core.errors import Invalid, NotFound
 from portal.core.htmx import is_partial, redirect_to, render
 from portal.core.permissions import Permission, require
@@ -70,12 +69,12 @@ def add():
     try:
         line = cart.add(current_user, product_id, entered)
     except Invalid as exc:  # refused before anything was written
-        product = db.session.get(Product, product_id)
+        product = cart.orderable_product(product_id)
         context = {"product": product, "entered": entered, "error": exc.field_errors.get("quantity", [])}
         if is_partial():
             return _with_badge(render("cart/_add_form.html", status=422, **context))
         return render("cart/add.html", status=422, **context)
-    product = db.session.get(Product, product_id)
+    product = cart.orderable_product(product_id)
     db.session.commit()
     message = _("Added %(n)s × %(name)s to your cart (%(total)s in the cart).", n=cart.parse_quantity(entered),
                 name=product.name, total=line.quantity)

@@ -160,7 +160,8 @@ def count(user) -> int:
 
 # --- changes --------------------------------------------------------------------------------------
 
-def _orderable(product_id: int) -> Product:
+def orderable_product(product_id: int) -> Product:
+    """The product a partner may put in a cart (active, exists), or NotFound."""
     product = db.session.get(Product, product_id) if isinstance(product_id, int) else None
     if product is None or not product.active:
         raise NotFound(_("Product not found."))
@@ -183,7 +184,7 @@ def _own_line(user, line_id: int) -> CartLine:
 def add(user, product_id: int, quantity_text: str | int | None) -> CartLine:
     """Put ``quantity`` of a product in the cart, or add it to the line already there."""
     _check_actor(user)
-    product = _orderable(product_id)
+    product = orderable_product(product_id)
     quantity = parse_quantity(quantity_text)
     line = db.session.scalar(select(CartLine).where(CartLine.user_id == user.id,
                                                     CartLine.product_id == product.id))
