@@ -4,43 +4,16 @@ strict query parameters (422 with field messages) and an OpenAPI description of 
 from __future__ import annotations
 
 import json
-from itertools import count
 
 import pytest
 from openapi_spec_validator import validate
 
 from portal.accounts import service as accounts
-from portal.catalogue.models import Category, Product, ProductTierPrice, Tier
+from portal.catalogue.models import Product, ProductTierPrice, Tier
 from portal.core.permissions import Role
 from tests import factories
+from tests.web import test_catalogue as catalogue_tests
 from tests.web.test_api import assert_json_error, bearer
-
-_serial = count()
-
-
-@pytest.fixture
-def tiers(db):
-    made = {name: Tier(name=f"API {name} {next(_serial)}", rank=rank, discount_bp=bp)
-            for name, rank, bp in (("Silver", 1, 500), ("Gold", 2, 1000))}
-    db.session.add_all(made.values())
-    db.session.flush()
-    return made
-
-
-def category(db, name: str | None = None) -> Category:
-    row = Category(name=name or f"API category {next(_serial)}")
-    db.session.add(row)
-    db.session.flush()
-    return row
-
-
-def product(db, cat: Category, sku: str, name: str, price: int, **kw) -> Product:
-    row = Product(sku=sku, name=name, description=kw.pop("description", ""), category_id=cat.id,
-                  list_price_cents=price, currency="USD", unit="each", stock_on_hand=kw.pop("stock", 100),
-                  min_order_qty=kw.pop("moq", 1), active=kw.pop("active", True), **kw)
-    db.session.add(row)
-    db.session.flush()
-    return row
 
 
 def token_for(user) -> dict[str, str]:
@@ -74,6 +47,12 @@ def skus(body: dict) -> list[str]:
 
 
 # --- prices -----------------------------------------------------------------------------------
+
+# the catalogue tests' own helpers: one way to make tiers, categories and products
+tiers = catalogue_tests.tiers  # a fixture
+category = catalogue_tests.category
+product = catalogue_tests.product
+
 
 @pytest.mark.pg
 def test_a_gold_and_a_silver_partner_get_their_own_exact_net_price_for_the_same_product(db, client, tiers):
