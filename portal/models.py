@@ -4,5 +4,16 @@ from portal.accounts.models import ApiToken, OneTimeToken, User  # noqa: F401
 from portal.catalogue.models import Category, Product, ProductTierPrice, Tier  # noqa: F401
 from portal.core.audit import AuditEntry  # noqa: F401
 from portal.notifications.models import Notification, OutboxMessage  # noqa: F401
-from portal.orders.models import CartLine, Order, OrderEvent, OrderLine, Setting, ShippingAddress  # noqa: F401
+from portal.orders.models import (  # noqa: F401
+    CartLine,
+    Credit,
+    CreditLine,
+    Order,
+    OrderEvent,
+    OrderLine,
+    ReturnLine,
+    ReturnRequest,
+    Setting,
+    ShippingAddress,
+)
 from portal.partners.models import Partner  # noqa: F401

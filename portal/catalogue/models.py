@@ -53,6 +53,12 @@ class Product(db.Model):
     min_order_qty: Mapped[int] = mapped_column(Integer, default=1)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # uploaded files live in the instance folder (never under static); the key is the stored file's name
+    image_key: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    image_type: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    datasheet_key: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    datasheet_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    datasheet_type: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
     category = relationship(Category, lazy="raise")
 

@@ -65,6 +65,7 @@ class Order(db.Model):
         UniqueConstraint("placed_by", "idempotency_key"),
         CheckConstraint("total_cents >= 0", name="total_not_negative"),
         Index("ix_orders_partner_created", "partner_id", "created_at", "id"),
+        Index("ix_orders_status_created", "status", "created_at", "id"),  # the vendor queue, oldest first
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -81,6 +82,14 @@ class Order(db.Model):
     total_cents: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    carrier: Mapped[str] = mapped_column(String(60), default="")
+    tracking_number: Mapped[str] = mapped_column(String(100), default="")
+    # the processing-time KPI, stored when each step happens: seconds from submission to approval / shipping
+    approval_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    shipping_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class OrderLine(db.Model):
@@ -115,3 +124,69 @@ class OrderEvent(db.Model):
     from_status: Mapped[str] = mapped_column(String(20), default="")
     to_status: Mapped[str] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(String(500), default="")
+
+
+class ReturnRequest(db.Model):
+    """A partner's request to return some or all delivered quantities of an order, with a reason.
+
+    ``status``: requested → accepted (a credit is made) or declined.
+    """
+
+    __tablename__ = "order_returns"
+    __table_args__ = (Index("ix_order_returns_status_created", "status", "created_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str | None] = mapped_column(String(30), unique=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"), index=True)
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="requested")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decision_note: Mapped[str] = mapped_column(String(500), default="")
+
+
+class ReturnLine(db.Model):
+    __tablename__ = "order_return_lines"
+    __table_args__ = (CheckConstraint("quantity > 0", name="return_quantity_positive"),
+                      UniqueConstraint("return_id", "order_line_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    return_id: Mapped[int] = mapped_column(ForeignKey("order_returns.id", ondelete="CASCADE"))
+    order_line_id: Mapped[int] = mapped_column(ForeignKey("order_lines.id", ondelete="CASCADE"), index=True)
+    quantity: Mapped[int] = mapped_column(Integer)
+
+
+class Credit(db.Model):
+    """Money owed back to a partner for an accepted return; rebates subtract credits from revenue."""
+
+    __tablename__ = "credits"
+    __table_args__ = (CheckConstraint("total_cents >= 0", name="credit_total_not_negative"),
+                      Index("ix_credits_partner_created", "partner_id", "created_at", "id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str | None] = mapped_column(String(30), unique=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    return_id: Mapped[int] = mapped_column(ForeignKey("order_returns.id", ondelete="CASCADE"), unique=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    total_cents: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CreditLine(db.Model):
+    """One credited order line: the returned quantity at the line's snapshotted net unit price."""
+
+    __tablename__ = "credit_lines"
+    __table_args__ = (CheckConstraint("quantity > 0", name="credit_quantity_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    credit_id: Mapped[int] = mapped_column(ForeignKey("credits.id", ondelete="CASCADE"), index=True)
+    order_line_id: Mapped[int | None] = mapped_column(ForeignKey("order_lines.id", ondelete="SET NULL"))
+    sku: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    quantity: Mapped[int] = mapped_column(Integer)
+    net_unit_cents: Mapped[int] = mapped_column(BigInteger)
+    line_total_cents: Mapped[int] = mapped_column(BigInteger)
