@@ -62,7 +62,8 @@ def load(instance_path: str) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _bool("SECURE_COOKIES", not debug),
         "WTF_CSRF_TIME_LIMIT": None,
-        "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+        "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,  # above the largest upload (a 10 MB datasheet); 413 beyond
+        "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(inst / "uploads"),  # product images and datasheets
         "RESET_TOKEN_HOURS": 2,
         "INVITE_TOKEN_DAYS": 7,
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint, request, send_file
 from flask_login import current_user
 
-from portal.catalogue import service
+from portal.catalogue import files, service
 from portal.catalogue.forms import CatalogueFilters
 from portal.core.htmx import is_partial, render
 from portal.core.pagination import page_number, paginate
@@ -42,4 +42,17 @@ def index():
 def product(product_id: int):
     view = _view(CatalogueFilters.from_args(request.args))
     return render("catalogue/product.html", product=service.get_product(current_user, view, product_id),
-                  view=view)
+                  view=view, files=files.loaded(product_id))
+
+
+@bp.get("/<int:product_id>/<any(image, datasheet):kind>")
+@require()
+def product_file(product_id: int, kind: str):
+    """A product's image (inline) or datasheet (download), visible exactly like its page."""
+    service.get_product(current_user, service.PriceView(None), product_id)  # partners: active products only
+    found = files.stored(files.loaded(product_id), kind)
+    response = send_file(found.path, mimetype=found.content_type, as_attachment=found.attachment,
+                         download_name=found.download_name, conditional=True, etag=True, max_age=None)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, make_response, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import SelectChoice
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import SelectChoice, StringField
 
-from portal.catalogue import admin, csv_io
+from portal.catalogue import admin, csv_io, files
 from portal.catalogue.forms import CategoryForm, ImportForm, ProductForm, TierDiscountForm, TierPriceForm
 from portal.catalogue.pricing import discount_percent
 from portal.core.errors import Invalid
@@ -19,6 +22,7 @@ from portal.core.pagination import page_number, paginate
 from portal.core.permissions import Permission, require
 from portal.core.time import utcnow
 from portal.extensions import db
+from portal.orders import settings as vendor_settings
 
 bp = Blueprint("catalogue_admin", __name__, url_prefix="/admin/catalogue")
 
@@ -67,8 +71,20 @@ def _save(product_id: int | None):
     if request.method == "POST":
         db.session.rollback()  # nothing of a refused form stays in the session
         product = admin.get_product(current_user, product_id) if product_id else None
-    return render("catalogue_admin/product.html", "form", status=form_status(form), form=form, product=product,
-                  tier_forms=_tier_forms(product) if product else [])
+    return _product_page(product, form, status=form_status(form), block="form")
+
+
+def _product_page(product, form: ProductForm | None = None, status: int = 200, block: str | None = None,
+                  tier_forms=None, file_forms: dict | None = None):
+    """The product edit page; a form that just failed is passed in and keeps its errors."""
+    file_forms = file_forms or {}
+    return render("catalogue_admin/product.html", block, status=status,
+                  form=form or _product_form(product, read_request=False), product=product,
+                  tier_forms=tier_forms if tier_forms is not None else (_tier_forms(product) if product else []),
+                  image_form=file_forms.get("image") or ImageForm(formdata=None),
+                  datasheet_form=file_forms.get("datasheet") or DatasheetForm(formdata=None),
+                  remove_form=FlaskForm(formdata=None), max_mb={k: r.max_bytes // files.MB
+                                                                for k, r in files.RULES.items()})
 
 
 @bp.route("/products/new", methods=["GET", "POST"])
@@ -91,9 +107,65 @@ def tier_price(product_id: int, tier_id: int):
     if submit(form, lambda: admin.set_tier_price(current_user, product_id, tier_id, form.price.data) or True):
         flash(_("Tier price saved."), "success")
         return redirect_to(url_for("catalogue_admin.edit", product_id=product_id))
-    return render("catalogue_admin/product.html", status=422, form=_product_form(product, read_request=False),
-                  product=product,
-                  tier_forms=_tier_forms(product, form, tier_id))
+    return _product_page(product, status=422, tier_forms=_tier_forms(product, form, tier_id))
+
+
+# --- image and datasheet ----------------------------------------------------------------------
+
+class ImageForm(FlaskForm):
+    image = FileField(_l("Image (PNG, JPEG or WebP)"))
+
+
+class DatasheetForm(FlaskForm):
+    datasheet = FileField(_l("Datasheet (PDF)"))
+
+
+FILE_FORMS = {"image": ImageForm, "datasheet": DatasheetForm}
+FILE_SAVED = {"image": _l("Image saved."), "datasheet": _l("Datasheet saved.")}
+FILE_REMOVED = {"image": _l("Image removed."), "datasheet": _l("Datasheet removed.")}
+
+
+def _commit_files(change: files.Change) -> None:
+    """Commit, then remove the file no longer used; a failed commit removes the new file instead."""
+    try:
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        files.discard(change.new_key)
+        raise
+    files.discard(change.old_key)
+
+
+@bp.post("/products/<int:product_id>/<any(image, datasheet):kind>")
+@require(Permission.MANAGE_CATALOGUE)
+def upload_file(product_id: int, kind: str):
+    product = admin.get_product(current_user, product_id)
+    form = FILE_FORMS[kind]()
+    if form.validate_on_submit():
+        upload = request.files.get(kind)
+        try:
+            if upload is None or not upload.filename:
+                raise Invalid({kind: [_("Choose a file.")]})
+            data = upload.stream.read(files.RULES[kind].max_bytes + 1)
+            change = files.attach(current_user, product_id, kind, data, upload.filename)
+        except Invalid as exc:
+            apply_errors(form, exc)
+        else:
+            _commit_files(change)
+            flash(FILE_SAVED[kind], "success")
+            return redirect_to(url_for("catalogue_admin.edit", product_id=product_id))
+    db.session.rollback()
+    product = admin.get_product(current_user, product_id)
+    return _product_page(product, status=422, file_forms={kind: form})
+
+
+@bp.post("/products/<int:product_id>/<any(image, datasheet):kind>/remove")
+@require(Permission.MANAGE_CATALOGUE)
+def remove_file(product_id: int, kind: str):
+    # CSRF: checked app-wide (CSRFProtect) before the view runs
+    _commit_files(files.remove(current_user, product_id, kind))
+    flash(FILE_REMOVED[kind], "success")
+    return redirect_to(url_for("catalogue_admin.edit", product_id=product_id))
 
 
 # --- categories -------------------------------------------------------------------------------
@@ -184,3 +256,29 @@ def import_():
         return render("catalogue_admin/import.html", status=422, form=form, max_mb=2)
     db.session.commit()
     return render("catalogue_admin/import.html", form=ImportForm(formdata=None), max_mb=2, summary=summary)
+
+
+# --- vendor-wide settings (/admin/settings) ------------------------------------------------------
+
+class SettingsForm(FlaskForm):
+    auto_approval_limit = StringField(_l("Auto-approval limit"))
+
+
+@require(Permission.MANAGE_CATALOGUE)
+def settings():
+    """The auto-approval limit: orders at or under it are approved on submit."""
+    current = vendor_settings.get_int(vendor_settings.AUTO_APPROVAL_LIMIT)
+    form = SettingsForm(data={"auto_approval_limit": f"{from_cents(current):,}"})
+    if submit(form, lambda: vendor_settings.set_auto_approval_limit(current_user, form.auto_approval_limit.data)
+              is not None):
+        flash(_("Settings saved."), "success")
+        return redirect_to(url_for("catalogue_admin.settings"))
+    if request.method == "POST":
+        db.session.rollback()
+    return render("catalogue_admin/settings.html", "form", status=form_status(form), form=form)
+
+
+@bp.record_once
+def _settings_route(state) -> None:
+    # /admin/settings sits outside the blueprint's /admin/catalogue prefix; same endpoint namespace
+    state.app.add_url_rule("/admin/settings", "catalogue_admin.settings", settings, methods=["GET", "POST"])

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import re
+
+from flask_babel import gettext as _
+
+from portal.core import audit, money
+from portal.core.errors import Forbidden, Invalid
+from portal.core.permissions import Permission
 from portal.extensions import db
 from portal.orders.models import Setting
 
+AUTO_APPROVAL_LIMIT = "auto_approval_limit_cents"
 DEFAULTS: dict[str, str] = {
-    "auto_approval_limit_cents": "500000",  # 5,000.00: orders at or under it are approved on submit
+    AUTO_APPROVAL_LIMIT: "500000",  # 5,000.00: orders at or under it are approved on submit
 }
+MAX_AUTO_APPROVAL_CENTS = 10_000_000_000  # 100,000,000.00
+AMOUNT_PATTERN = re.compile(r"[0-9][0-9, ]*(\.[0-9]*)?|\.[0-9]+")
 
 
 def get_int(key: str) -> int:
@@ -22,3 +32,35 @@ def set(key: str, value) -> None:  # noqa: A001 - the module's verb
     else:
         row.value = str(value)
     db.session.flush()
+
+
+def parse_limit(text: str | None) -> int:
+    """Amount text ("5,000.00") → cents, 0 to 100,000,000.00; ValueError with a message for the person."""
+    cleaned = (text or "").strip()
+    if not cleaned:
+        raise ValueError(_("Enter an amount."))
+    if cleaned.startswith("-"):
+        raise ValueError(_("The amount cannot be negative."))
+    if not AMOUNT_PATTERN.fullmatch(cleaned):
+        raise ValueError(_("Enter an amount such as 5,000.00."))
+    cents = money.parse_amount(cleaned)  # exact Decimal; more than two decimals → ValueError
+    if cents > MAX_AUTO_APPROVAL_CENTS:
+        raise ValueError(_("Enter at most %(amount)s.", amount="100,000,000.00"))
+    return cents
+
+
+def set_auto_approval_limit(actor, text: str | None) -> int:
+    """Admins set the auto-approval limit from amount text; audited with before/after (cents)."""
+    if not actor.can(Permission.MANAGE_CATALOGUE):
+        raise Forbidden(_("You do not have permission to do that."))
+    try:
+        cents = parse_limit(text)
+    except ValueError as exc:
+        raise Invalid({"auto_approval_limit": [str(exc)]}) from exc
+    before = get_int(AUTO_APPROVAL_LIMIT)
+    if cents != before:
+        set(AUTO_APPROVAL_LIMIT, cents)
+        audit.record(actor, "settings.auto_approval_limit_changed", db.session.get(Setting, AUTO_APPROVAL_LIMIT),
+                     before={AUTO_APPROVAL_LIMIT: before}, after={AUTO_APPROVAL_LIMIT: cents},
+                     summary="auto-approval limit")
+    return cents

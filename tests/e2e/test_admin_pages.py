@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import struct
+import zlib
+
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.browser import sign_in, visit
+from tests.e2e.browser import check_page, sign_in, visit
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -34,3 +37,29 @@ def test_the_order_queue_is_accessible_to_a_channel_manager(page):
     sign_in(page, "manager@demo.test")
     visit(page, "/queue/")
     expect(page.locator("h1")).to_have_text("Order queue")
+
+
+def _tiny_png() -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00\x20\x80\x40")) + chunk(b"IEND", b""))
+
+
+def test_an_admin_uploads_a_product_image_and_the_settings_page_checks_the_limit(page):
+    sign_in(page, "admin@demo.test")
+    visit(page, "/admin/catalogue/")
+    visit(page, page.locator("main table tbody tr a").first.get_attribute("href"))
+    page.set_input_files("#image", files=[{"name": "photo.png", "mimeType": "image/png", "buffer": _tiny_png()}])
+    page.locator("#product-image button[type=submit]").first.click()
+    expect(page.get_by_role("status").filter(has_text="Image saved.")).to_be_visible()
+    image = page.locator("#product-image img.product-image")
+    expect(image).to_be_visible()
+    assert image.evaluate("img => img.complete && img.naturalWidth") == 1  # served, and allowed by the CSP
+    check_page(page)
+    visit(page, "/admin/settings")
+    page.get_by_label("Auto-approval limit").fill("-1")
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.locator("#auto_approval_limit-error")).to_have_text("The amount cannot be negative.")
+    check_page(page)

@@ -172,3 +172,15 @@ def test_an_htmx_filter_request_gets_only_the_results(client, login, db):
     assert html.lstrip().startswith('<div id="results">') and "<form" not in html
     assert actions(html) == ["test.one"]
     assert "HX-Request" in response.headers["Vary"]
+
+
+def test_an_entry_about_a_record_without_a_number_shows_no_number(client, login, db):
+    from portal.orders.models import Setting
+
+    admin = factories.vendor(email="admin@vendor.test")
+    entry("setting.updated", admin, entity=Setting(key="auto_approval_limit_cents", value="100"),
+          summary="auto-approval limit")
+    login(admin)
+    _response, html = page(client)
+    assert "Setting auto-approval limit" in html
+    assert "#None" not in html
