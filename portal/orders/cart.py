@@ -24,6 +24,7 @@ from portal.catalogue.models import Product, ProductTierPrice, Tier
 from portal.catalogue.pricing import net_price_cents
 from portal.core.errors import Forbidden, Invalid, NotFound
 from portal.core.permissions import Permission
+from portal.core.time import utcnow
 from portal.extensions import db
 from portal.orders.models import CartLine
 
@@ -181,25 +182,45 @@ def _own_line(user, line_id: int) -> CartLine:
     return line
 
 
+def _upsert(user_id: int, product_id: int, quantity: int) -> tuple[int, int]:
+    """Add ``quantity`` to the user's line of the product, creating it if needed, in ONE statement.
+
+    INSERT … ON CONFLICT (user_id, product_id) DO UPDATE: two simultaneous first adds of a product
+    cannot both insert (PostgreSQL would refuse the second with a unique violation); the second adds
+    to the line the first made. Returns (line id, resulting quantity).
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    now = utcnow()
+    stmt = insert(CartLine).values(user_id=user_id, product_id=product_id, quantity=quantity, added_at=now,
+                                   updated_at=now)
+    stmt = stmt.on_conflict_do_update(index_elements=[CartLine.user_id, CartLine.product_id],
+                                      set_={"quantity": CartLine.quantity + stmt.excluded.quantity,
+                                            "updated_at": now})
+    return tuple(db.session.execute(stmt.returning(CartLine.id, CartLine.quantity)).one())
+
+
 def add(user, product_id: int, quantity_text: str | int | None) -> CartLine:
-    """Put ``quantity`` of a product in the cart, or add it to the line already there."""
+    """Put ``quantity`` of a product in the cart, or add it to the line already there.
+
+    The rules (MOQ, maximum, stock) are checked on the quantity the line ends up with; a refusal
+    rolls the change back (savepoint) and says what the cart already had.
+    """
     _check_actor(user)
     product = orderable_product(product_id)
     quantity = parse_quantity(quantity_text)
-    line = db.session.scalar(select(CartLine).where(CartLine.user_id == user.id,
-                                                    CartLine.product_id == product.id))
-    total = quantity + (line.quantity if line else 0)
+    nested = db.session.begin_nested()
+    line_id, total = _upsert(user.id, product.id, quantity)
     problem = quantity_problem(total, product.min_order_qty, product.stock_on_hand)
     if problem:
-        if line is not None:
-            problem = _("Your cart already has %(have)s. %(problem)s", have=line.quantity, problem=problem)
+        nested.rollback()
+        if total > quantity:
+            problem = _("Your cart already has %(have)s. %(problem)s", have=total - quantity, problem=problem)
         raise Invalid({"quantity": [problem]})
-    if line is None:
-        line = CartLine(user_id=user.id, product_id=product.id, quantity=quantity)
-        db.session.add(line)
-    else:
-        line.quantity = total
-    db.session.flush()
+    nested.commit()
+    line = db.session.get(CartLine, line_id, populate_existing=True)
     return line
 
 

@@ -6,18 +6,22 @@ the order, its lines, its timeline.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from portal.core.errors import Forbidden, NotFound
+from portal.catalogue.models import Product
+from portal.core.errors import Forbidden, Invalid, NotFound
+from portal.core.money import from_cents
 from portal.core.permissions import Permission
+from portal.core.time import to_zone
 from portal.extensions import db
-from portal.orders.models import Order, OrderEvent, OrderLine
+from portal.orders.models import CartLine, Order, OrderEvent, OrderLine
 from portal.partners.service import partner_scope
 
 STATUS_LABELS = {
@@ -52,14 +56,17 @@ def parse_date(text: str | None) -> date | None:
         return None
 
 
-def visible(user):
-    _check(user)
+def visible(user, staff: bool = False):
+    """Orders ``user`` may see. ``staff=True`` (the API's read-only listing) also lets vendor staff who
+    handle orders (admins, channel managers) read the orders in their scope."""
+    if not (staff and user.can(Permission.APPROVE_ORDERS)):
+        _check(user)
     return select(Order).where(partner_scope(user, Order.partner_id))
 
 
-def list_orders(user, filters: Filters, tz_name: str = "UTC"):
+def list_orders(user, filters: Filters, tz_name: str = "UTC", staff: bool = False):
     """The statement for the history list, newest first."""
-    stmt = visible(user)
+    stmt = visible(user, staff)
     if filters.status in STATUS_LABELS:
         stmt = stmt.where(Order.status == filters.status)
     if filters.po:
@@ -74,8 +81,8 @@ def list_orders(user, filters: Filters, tz_name: str = "UTC"):
     return stmt.order_by(Order.created_at.desc(), Order.id.desc())
 
 
-def get(user, order_id: int) -> Order:
-    order = db.session.scalar(visible(user).where(Order.id == order_id))
+def get(user, order_id: int, staff: bool = False) -> Order:
+    order = db.session.scalar(visible(user, staff).where(Order.id == order_id))
     if order is None:
         raise NotFound(_("Order not found."))
     return order
@@ -88,3 +95,87 @@ def lines(order: Order) -> list[OrderLine]:
 def timeline(order: Order) -> list[OrderEvent]:
     return list(db.session.scalars(select(OrderEvent).where(OrderEvent.order_id == order.id)
                                    .order_by(OrderEvent.at, OrderEvent.id)))
+
+
+# --- CSV export of the filtered list ---------------------------------------------------------------
+
+EXPORT_CHUNK = 1000
+
+
+def export_header() -> list[str]:
+    return [_("Order"), _("Placed"), _("PO number"), _("Status"), _("Total"), _("Currency"), _("Lines"),
+            _("Carrier"), _("Tracking number")]
+
+
+def export_rows(user, filters: Filters, tz_name: str = "UTC") -> Iterator[list[str]]:
+    """The filtered list as CSV rows (newest first), read in chunks: memory stays flat for any number of orders.
+
+    Text a spreadsheet would run as a formula is guarded (``csv_io._guard``); totals are exact decimals;
+    the placing time is in ``tz_name``. The permission and tenancy are checked when this is called.
+    """
+    line_count = (select(func.count(OrderLine.id)).where(OrderLine.order_id == Order.id)
+                  .correlate(Order).scalar_subquery())
+    stmt = list_orders(user, filters, tz_name).with_only_columns(
+        Order.number, Order.created_at, Order.po_number, Order.status, Order.total_cents, Order.currency,
+        line_count, Order.carrier, Order.tracking_number)
+    return _export_iter(stmt, tz_name)
+
+
+def _export_iter(stmt, tz_name: str) -> Iterator[list[str]]:
+    from portal.catalogue.csv_io import _guard
+
+    result = db.session.execute(stmt.execution_options(yield_per=EXPORT_CHUNK))
+    for partition in result.partitions():
+        for number, created_at, po, status, total_cents, currency, n_lines, carrier, tracking in partition:
+            label = STATUS_LABELS.get(status)
+            yield [_guard(number or ""), to_zone(created_at, tz_name).strftime("%Y-%m-%d %H:%M"), _guard(po),
+                   _guard(str(label) if label is not None else status), str(from_cents(total_cents)), currency,
+                   str(n_lines), _guard(carrier or ""), _guard(tracking or "")]
+
+
+# --- reorder: an old order's lines back into the cart ------------------------------------------------
+
+@dataclass
+class Reorder:
+    added: list[str]
+    skipped: list[str]
+
+
+def reorder(user, order_id: int) -> Reorder:
+    """Add the order's lines to the user's cart (on top of what is there), capped by the cart's rules.
+
+    Each line is reported: added (with the quantity, and what was asked when less fits) or skipped
+    with the reason (no longer available, not enough stock). Another partner's order → NotFound.
+    """
+    from portal.orders import cart
+
+    order = get(user, order_id)
+    rows = db.session.execute(select(OrderLine.sku, OrderLine.quantity, Product)
+                              .outerjoin(Product, Product.id == OrderLine.product_id)
+                              .where(OrderLine.order_id == order.id).order_by(OrderLine.id)).all()
+    have = dict(db.session.execute(select(CartLine.product_id, CartLine.quantity)
+                                   .where(CartLine.user_id == user.id)).all())
+    done = Reorder(added=[], skipped=[])
+    for sku, wanted, product in rows:
+        if product is None or not product.active:
+            done.skipped.append(_("%(sku)s (no longer available)", sku=sku))
+            continue
+        before = have.get(product.id, 0)
+        fits = min(cart.MAX_QUANTITY, product.stock_on_hand)
+        target = max(min(before + wanted, fits), product.min_order_qty)
+        if target > fits or target <= before:
+            done.skipped.append(_("%(sku)s (not enough stock: %(n)s available)", sku=sku,
+                                  n=max(product.stock_on_hand, 0)))
+            continue
+        try:
+            line = cart.add(user, product.id, target - before)
+        except Invalid as exc:  # the stock moved meanwhile
+            done.skipped.append(_("%(sku)s (%(why)s)", sku=sku, why=" ".join(exc.field_errors.get("quantity", []))))
+            continue
+        have[product.id] = line.quantity
+        if target - before == wanted:
+            done.added.append(_("%(sku)s × %(n)s", sku=sku, n=wanted))
+        else:
+            done.added.append(_("%(sku)s × %(n)s instead of %(asked)s", sku=sku, n=target - before,
+                                asked=wanted))
+    return done

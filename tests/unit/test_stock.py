@@ -14,7 +14,7 @@ from portal.core.errors import Conflict
 from portal.core.permissions import Role
 from portal.core.time import utcnow
 from portal.orders import checkout, queue
-from portal.orders.models import CartLine, Order, OrderEvent
+from portal.orders.models import CartLine, Order
 from tests import factories
 from tests.web.test_order_queue import make_order, product
 
@@ -88,7 +88,7 @@ def test_an_auto_approved_checkout_reserves_its_stock(app, db):
 
 
 @pytest.mark.pg
-def test_a_checkout_whose_stock_went_short_waits_for_approval_instead(app, db):
+def test_an_auto_approvable_checkout_whose_stock_went_short_is_refused_and_writes_nothing(app, db):
     with app.test_request_context(headers={"Accept-Language": "en"}):
         buyer = factories.partner_user()
         item = product(db, 3)
@@ -99,10 +99,9 @@ def test_a_checkout_whose_stock_went_short_waits_for_approval_instead(app, db):
         form = {"idempotency_key": str(uuid.uuid4()), "po_number": "PO-S", "address_id": "new", "label": "W",
                 "lines": "1 Road", "city": "Town", "postcode": "1000", "country": "Land",
                 "requested_date": utcnow().date().isoformat()}
-        order, _ = checkout.place(buyer, form, utcnow().date())
+        with pytest.raises(queue.OutOfStock, match=rf"Not enough stock for SKU {item.sku} \(2 available\)"):
+            checkout.place(buyer, form, utcnow().date())
         db.session.expire_all()
-        assert db.session.get(Order, order.id).status == "submitted"
-        assert db.session.get(Order, order.id).approved_at is None
+        assert db.session.scalars(select(Order).where(Order.placed_by == buyer.id)).all() == []
         assert db.session.get(Product, item.id).stock_on_hand == 2
-        assert [e.to_status for e in db.session.scalars(select(OrderEvent).where(OrderEvent.order_id == order.id))] \
-            == ["submitted"]
+        assert db.session.scalar(select(CartLine.quantity).where(CartLine.user_id == buyer.id)) == 3

@@ -8,6 +8,7 @@ from datetime import timedelta
 from itertools import count
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from portal.catalogue.models import Category, Product, Tier
@@ -176,15 +177,61 @@ def test_a_saved_address_of_the_partner_is_offered_and_used(db, client, ready):
                              .where(ShippingAddress.partner_id == ready.partner_id)) == 1
 
 
-def test_a_cart_line_with_a_problem_blocks_checkout(db, client, login):
+def test_a_cart_line_asking_for_more_than_the_stock_blocks_checkout_with_a_not_enough_stock_message(db, client,
+                                                                                                     login):
     me = member()
-    put(db, me, product(db, f"CO-S{next(_serial)}", 1000, stock=2), 5)
+    item = product(db, f"CO-S{next(_serial)}", 1000, stock=2)
+    put(db, me, item, 5)
     db.session.commit()
     login(me)
     assert "Only 2 available." in text(client.get("/checkout", headers=EN))
     response = client.post("/checkout", data=form(), headers=EN)
-    assert response.status_code == 422 and "Fix the lines marked in your cart" in text(response)
+    assert response.status_code == 409
+    assert f"Not enough stock for SKU {item.sku} (2 available)." in text(response)
     assert orders_of(db, me) == []
+    assert db.session.scalar(select(CartLine.quantity).where(CartLine.user_id == me.id)) == 5
+
+
+def test_a_cart_line_below_the_minimum_order_blocks_checkout_next_to_the_cart(db, client, login):
+    me = member()
+    put(db, me, product(db, f"CO-Q{next(_serial)}", 1000, stock=50, moq=10), 3)
+    db.session.commit()
+    login(me)
+    response = client.post("/checkout", data=form(), headers=EN)
+    assert response.status_code == 422 and "Fix the lines marked in your cart" in text(response)
+    assert "The minimum order for this product is 10." in text(response)
+    assert orders_of(db, me) == []
+
+
+@pytest.mark.pg
+def test_an_auto_approvable_order_that_cannot_reserve_is_refused_and_writes_nothing(db, client, login):
+    """The cart looked fine when it was read; the stock went while the order was being written."""
+    from portal.orders import queue
+
+    me = member()
+    item = product(db, f"CO-R{next(_serial)}", 1000, stock=3)
+    put(db, me, item, 2)
+    db.session.commit()
+    login(me)
+    real_reserve = queue.reserve
+
+    def stock_gone_meanwhile(order):
+        db.session.execute(sa.update(Product).where(Product.id == item.id).values(stock_on_hand=1))
+        return real_reserve(order)
+
+    from portal.orders import checkout
+
+    checkout.reserve = stock_gone_meanwhile
+    try:
+        response = client.post("/checkout", data=form(), headers=EN)
+    finally:
+        checkout.reserve = real_reserve
+    assert response.status_code == 409
+    assert f"Not enough stock for SKU {item.sku} (1 available)." in text(response)
+    assert orders_of(db, me) == []
+    assert db.session.scalar(select(CartLine.quantity).where(CartLine.user_id == me.id)) == 2
+    assert db.session.scalar(select(func.count()).select_from(ShippingAddress)
+                             .where(ShippingAddress.partner_id == me.partner_id)) == 0
 
 
 def test_an_empty_cart_cannot_be_checked_out(db, client, login):
@@ -210,8 +257,8 @@ def test_an_order_at_the_auto_approval_limit_is_approved_one_cent_more_waits(db,
         assert client.post("/checkout", data=form(), headers=EN).status_code == 303
         [results[user.id]] = orders_of(db, user)
     approved, waiting = results[at_limit.id], results[above.id]
-    assert approved.status == "approved" and approved.approved_at is not None
-    assert waiting.status == "submitted" and waiting.approved_at is None
+    assert approved.status == "approved" and approved.approved_at is not None and approved.approval_seconds == 0
+    assert waiting.status == "submitted" and waiting.approved_at is None and waiting.approval_seconds is None
     steps = db.session.execute(select(OrderEvent.from_status, OrderEvent.to_status, OrderEvent.actor_id)
                                .where(OrderEvent.order_id == approved.id).order_by(OrderEvent.id)).all()
     assert steps == [("", "submitted", at_limit.id), ("submitted", "approved", None)]
