@@ -1,4 +1,6 @@
-"""Vendor side of ordering: the queue of submitted orders (oldest first), approve, reject with a reason."""
+"""Vendor side of ordering: the queue tabs (waiting approval, to ship, in transit, returns), an order's
+detail with the step it is waiting for: approve / reject, ship, mark delivered, cancel, accept / decline a
+return. The processing-time KPI sits above the tables."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from portal.core.pagination import page_number, paginate
 from portal.core.permissions import Permission, require
 from portal.core.time import utcnow
 from portal.extensions import db
-from portal.orders import orders
+from portal.orders import lifecycle, orders
 from portal.orders import queue as service
 
 bp = Blueprint("order_queue", __name__, url_prefix="/queue")
@@ -21,15 +23,30 @@ bp = Blueprint("order_queue", __name__, url_prefix="/queue")
 @bp.get("/")
 @require(Permission.APPROVE_ORDERS)
 def index():
-    page = paginate(service.waiting(current_user), page_number(), 25, scalars=False)
+    tab = request.args.get("tab", "submitted")
+    if tab not in service.TABS:
+        tab = "submitted"
     now = utcnow()
-    rows = [(order, partner_name, service.age(order, now)) for order, partner_name in page.items]
-    return render("order_queue/index.html", "results", page=page, rows=rows)
+    if tab == "returns":
+        page = paginate(service.waiting_returns(current_user), page_number(), 25, scalars=False)
+        rows = [(order, partner_name, service.age(ret, now), ret) for ret, order, partner_name in page.items]
+    else:
+        page = paginate(service.waiting(current_user, service.TABS[tab]), page_number(), 25, scalars=False)
+        rows = [(order, partner_name, service.age(order, now), None) for order, partner_name in page.items]
+    times = lifecycle.processing_times(current_user, now=now)
+    return render("order_queue/index.html", "results", page=page, rows=rows, tab=tab, times=times,
+                  duration=lifecycle.duration)
 
 
-def _detail(order, status: int = 200, errors: dict | None = None, reason: str = ""):
+def _detail(order, status: int = 200, errors: dict | None = None, entered: dict | None = None):
     return render("order_queue/detail.html", status=status, order=order, lines=orders.lines(order),
-                  age=service.age(order), errors=errors or {}, entered={"reason": reason})
+                  events=orders.timeline(order), returns=lifecycle.returns_of(order), age=service.age(order),
+                  errors=errors or {}, entered=entered or {})
+
+
+def _back(order, message: str):
+    flash(message, "success")
+    return redirect_to(url_for("order_queue.detail", order_id=order.id))
 
 
 @bp.get("/<int:order_id>")
@@ -55,7 +72,66 @@ def reject(order_id: int):
         order = service.reject(current_user, order_id, reason)
     except Invalid as exc:
         db.session.rollback()
-        return _detail(service.get(current_user, order_id), 422, exc.field_errors, reason)
+        return _detail(service.get(current_user, order_id), 422, exc.field_errors, {"reason": reason})
     db.session.commit()
     flash(_("Order %(number)s is rejected.", number=order.number), "success")
     return redirect_to(url_for("order_queue.index"))
+
+
+@bp.post("/<int:order_id>/ship")
+@require(Permission.APPROVE_ORDERS)
+def ship(order_id: int):
+    entered = {"carrier": request.form.get("carrier", ""), "tracking": request.form.get("tracking", "")}
+    try:
+        order = lifecycle.ship(current_user, order_id, entered["carrier"], entered["tracking"])
+    except Invalid as exc:
+        db.session.rollback()
+        return _detail(service.get(current_user, order_id), 422, exc.field_errors, entered)
+    db.session.commit()
+    return _back(order, _("Order %(number)s is shipped.", number=order.number))
+
+
+@bp.post("/<int:order_id>/deliver")
+@require(Permission.APPROVE_ORDERS)
+def deliver(order_id: int):
+    order = lifecycle.deliver(current_user, order_id)
+    db.session.commit()
+    return _back(order, _("Order %(number)s is marked delivered.", number=order.number))
+
+
+@bp.post("/<int:order_id>/cancel")
+@require(Permission.APPROVE_ORDERS)
+def cancel(order_id: int):
+    reason = request.form.get("cancel_reason", "")
+    try:
+        order = lifecycle.cancel(current_user, order_id, reason)
+    except Invalid as exc:
+        db.session.rollback()
+        return _detail(service.get(current_user, order_id), 422,
+                       {"cancel_reason": exc.field_errors.get("reason", [])}, {"cancel_reason": reason})
+    db.session.commit()
+    return _back(order, _("Order %(number)s is cancelled.", number=order.number))
+
+
+@bp.post("/returns/<int:return_id>/accept")
+@require(Permission.APPROVE_ORDERS)
+def accept_return(return_id: int):
+    credit = lifecycle.accept_return(current_user, return_id)
+    db.session.commit()
+    flash(_("The return is accepted: credit %(number)s.", number=credit.number), "success")
+    return redirect_to(url_for("order_queue.detail", order_id=credit.order_id))
+
+
+@bp.post("/returns/<int:return_id>/decline")
+@require(Permission.APPROVE_ORDERS)
+def decline_return(return_id: int):
+    reason = request.form.get("decline_reason", "")
+    try:
+        returned = lifecycle.decline_return(current_user, return_id, reason)
+    except Invalid as exc:
+        db.session.rollback()
+        order = lifecycle.get_return(current_user, return_id)[1]
+        return _detail(order, 422, exc.field_errors, {"decline_reason": reason})
+    db.session.commit()
+    flash(_("Return %(number)s is declined.", number=returned.number), "success")
+    return redirect_to(url_for("order_queue.detail", order_id=returned.order_id))

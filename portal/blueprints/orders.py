@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, request, url_for
+import csv
+import io
+
+from flask import Blueprint, Response, flash, request, stream_with_context, url_for
 from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,7 +17,8 @@ from portal.core.permissions import Permission, require
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.orders import checkout as service
-from portal.orders import orders
+from portal.orders import lifecycle, orders
+from portal.orders.queue import OutOfStock
 from portal.web import select_timezone
 
 bp = Blueprint("orders", __name__)
@@ -63,6 +67,10 @@ def place():
     except Invalid as exc:  # refused before anything was written
         return _checkout_page(422, errors=exc.field_errors, entered={k: form[k] for k in FORM_FIELDS},
                               key=form["idempotency_key"])
+    except OutOfStock as exc:  # not enough stock: nothing was written, the cart is kept
+        db.session.expire_all()  # show the lines with the stock as it is now
+        return _checkout_page(409, errors={"cart": [exc.message]}, entered={k: form[k] for k in FORM_FIELDS},
+                              key=form["idempotency_key"])
     db.session.commit()
     if created:
         flash(_("Order %(number)s is placed.", number=order.number), "success")
@@ -79,8 +87,104 @@ def index():
     return render("orders/index.html", "results", page=page, filters=args, statuses=list(orders.STATUS_LABELS))
 
 
+def _filters() -> tuple[dict[str, str], orders.Filters]:
+    args = {k: request.args.get(k, "").strip()[:100] for k in ("status", "po", "sku", "from", "to")}
+    return args, orders.Filters(status=args["status"], po=args["po"], sku=args["sku"],
+                                date_from=orders.parse_date(args["from"]), date_to=orders.parse_date(args["to"]))
+
+
+@bp.get("/orders/export.csv")
+@require(Permission.PLACE_ORDERS)
+def export():
+    """The filtered order list as CSV (UTF-8 with BOM), streamed in chunks."""
+    _args, filters = _filters()
+    zone = select_timezone()
+    rows = orders.export_rows(current_user, filters, zone)  # checks permission now, reads when streamed
+
+    def generate():
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        out.write("\ufeff")
+        writer.writerow(orders.export_header())
+        for n, row in enumerate(rows, 1):
+            writer.writerow(row)
+            if n % 500 == 0:
+                yield out.getvalue()
+                out.seek(0)
+                out.truncate()
+        yield out.getvalue()
+
+    response = Response(stream_with_context(generate()), mimetype="text/csv")
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="orders-{_today():%Y%m%d}.csv"'
+    return response
+
+
+@bp.post("/orders/<int:order_id>/reorder")
+@require(Permission.PLACE_ORDERS)
+def reorder(order_id: int):
+    done = orders.reorder(current_user, order_id)
+    db.session.commit()
+    if done.added:
+        flash(_("Added to your cart: %(items)s.", items=", ".join(done.added)), "success")
+    if done.skipped:
+        flash(_("Not added: %(items)s.", items=", ".join(done.skipped)), "error")
+    return redirect_to(url_for("cart.index"))
+
+
 @bp.get("/orders/<int:order_id>")
 @require(Permission.PLACE_ORDERS)
 def detail(order_id: int):
     order = orders.get(current_user, order_id)
-    return render("orders/detail.html", order=order, lines=orders.lines(order), events=orders.timeline(order))
+    return render("orders/detail.html", order=order, lines=orders.lines(order), events=orders.timeline(order),
+                  returns=lifecycle.returns_of(order))
+
+
+# --- after the order is placed: cancel before shipping, ask for a return after delivery (lifecycle.py) ----
+
+@bp.post("/orders/<int:order_id>/cancel")
+@require(Permission.PLACE_ORDERS)
+def cancel(order_id: int):
+    reason = request.form.get("reason", "")
+    try:
+        order = lifecycle.cancel(current_user, order_id, reason)
+    except Invalid as exc:
+        db.session.rollback()
+        order = orders.get(current_user, order_id)
+        return render("orders/detail.html", status=422, order=order, lines=orders.lines(order),
+                      events=orders.timeline(order), returns=lifecycle.returns_of(order), errors=exc.field_errors,
+                      entered={"reason": reason})
+    db.session.commit()
+    flash(_("Order %(number)s is cancelled.", number=order.number), "success")
+    return redirect_to(url_for("orders.detail", order_id=order.id))
+
+
+def _return_page(order, status: int = 200, errors: dict | None = None, entered: dict | None = None):
+    lines = orders.lines(order)
+    return render("orders/return.html", status=status, order=order, lines=lines,
+                  left=lifecycle.returnable(order, lines), errors=errors or {}, entered=entered or {})
+
+
+@bp.get("/orders/<int:order_id>/return")
+@require(Permission.PLACE_ORDERS)
+def return_form(order_id: int):
+    order = orders.get(current_user, order_id)
+    lifecycle.check_returnable(order)
+    return _return_page(order)
+
+
+@bp.post("/orders/<int:order_id>/return")
+@require(Permission.PLACE_ORDERS)
+def request_return(order_id: int):
+    quantities = {key.removeprefix("quantity-"): value.strip()[:20] for key, value in request.form.items()
+                  if key.startswith("quantity-")}
+    reason = request.form.get("reason", "")
+    try:
+        returned = lifecycle.request_return(current_user, order_id, quantities, reason)
+    except Invalid as exc:
+        db.session.rollback()
+        entered = {f"quantity-{key}": value for key, value in quantities.items()} | {"reason": reason}
+        return _return_page(orders.get(current_user, order_id), 422, exc.field_errors, entered)
+    db.session.commit()
+    flash(_("Return %(number)s is requested; we will let you know.", number=returned.number), "success")
+    return redirect_to(url_for("orders.detail", order_id=order_id))

@@ -1,4 +1,4 @@
-"""Vendor order queue: submitted orders oldest first (tenancy: ``partner_scope``), approve / reject.
+"""Vendor order queue: tabs of orders waiting for a step (tenancy: ``partner_scope``), approve / reject.
 
 Approval reserves stock with one conditional UPDATE per line (``stock_on_hand >= q``), so stock can
 never go negative even under concurrent approvals; if any line is short, the savepoint is rolled back
@@ -12,15 +12,13 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
-from portal.accounts.models import User
 from portal.catalogue.models import Product
-from portal.core import audit
 from portal.core.errors import Conflict, Forbidden, Invalid, NotFound
 from portal.core.permissions import Permission
 from portal.core.time import utcnow
 from portal.extensions import db
-from portal.notifications.service import notify
-from portal.orders.models import Order, OrderEvent, OrderLine
+from portal.orders.lifecycle import kpi_seconds, record_transition, status_label
+from portal.orders.models import Order, OrderLine, ReturnRequest
 from portal.partners.models import Partner
 from portal.partners.service import partner_scope
 
@@ -36,12 +34,25 @@ def _check(user) -> None:
         raise Forbidden(_("You do not have permission to do that."))
 
 
-def waiting(user):
+# queue tab → the order status it lists ("returns" lists requested returns instead of orders)
+TABS = {"submitted": "submitted", "approved": "approved", "shipped": "shipped", "returns": None}
+
+
+def waiting(user, status: str = "submitted"):
     """Statement for the queue rows (order, partner name), oldest first: one query per page."""
     _check(user)
     return (select(Order, Partner.name).join(Partner, Partner.id == Order.partner_id)
-            .where(Order.status == "submitted", partner_scope(user, Order.partner_id))
+            .where(Order.status == status, partner_scope(user, Order.partner_id))
             .order_by(Order.created_at, Order.id))
+
+
+def waiting_returns(user):
+    """Statement for the "Returns" tab: (return request, order, partner name), oldest first."""
+    _check(user)
+    return (select(ReturnRequest, Order, Partner.name).join(Order, Order.id == ReturnRequest.order_id)
+            .join(Partner, Partner.id == ReturnRequest.partner_id)
+            .where(ReturnRequest.status == "requested", partner_scope(user, ReturnRequest.partner_id))
+            .order_by(ReturnRequest.created_at, ReturnRequest.id))
 
 
 def get(user, order_id: int) -> Order:
@@ -69,8 +80,8 @@ def reserve(order: Order) -> None:
     nested.commit()
 
 
-def age(order: Order, now: datetime | None = None) -> str:
-    """How long the order has waited, for humans: "3 d 4 h", "5 h 12 min", "7 min"."""
+def age(order, now: datetime | None = None) -> str:
+    """How long the order (or return) has waited, for humans: "3 d 4 h", "5 h 12 min", "7 min"."""
     seconds = max(int(((now or utcnow()) - order.created_at).total_seconds()), 0)
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
@@ -82,40 +93,28 @@ def age(order: Order, now: datetime | None = None) -> str:
     return _("%(m)s min", m=minutes)
 
 
-def _transition(user, order: Order, to_status: str, note: str = "") -> None:
-    now = utcnow()
-    db.session.add(OrderEvent(order_id=order.id, at=now, actor_id=user.id, from_status="submitted",
-                              to_status=to_status, note=note))
-    db.session.flush()
-    audit.record(user, f"order.{to_status}", order, partner_id=order.partner_id,
-                 before={"status": "submitted"}, after={"status": to_status, **({"reason": note} if note else {})},
-                 summary=order.number or "")
-    placer = db.session.get(User, order.placed_by) if order.placed_by else None
-    if placer is not None and placer.active:
-        notify(f"order-status:{order.id}:{to_status}", [placer], "order_status", link=f"/orders/{order.id}",
-               order=order, reason=note)
-
-
 def _lock_submitted(user, order_id: int) -> Order:
     order = get(user, order_id)
     if order.status != "submitted":
         raise Conflict(_("Order %(number)s is %(status)s; only submitted orders can be approved or rejected.",
-                         number=order.number, status=order.status))
+                         number=order.number, status=status_label(order.status).lower()))
     return order
 
 
 def approve(user, order_id: int) -> Order:
     order = _lock_submitted(user, order_id)
     # claim the order first (conditional), so two approvers of the same order cannot both reserve
+    now = utcnow()
     with db.session.begin_nested():  # claim + reservation: all or nothing
         claimed = db.session.execute(update(Order).where(Order.id == order.id, Order.status == "submitted")
-                                     .values(status="approved", approved_at=utcnow())
+                                     .values(status="approved", approved_at=now,
+                                             approval_seconds=kpi_seconds(order, now))
                                      .execution_options(synchronize_session=False)).rowcount
         if claimed != 1:
             raise Conflict(_("This order was just handled by someone else."))
         reserve(order)
     db.session.refresh(order)
-    _transition(user, order, "approved")
+    record_transition(user, order, "submitted", "approved")
     return order
 
 
@@ -131,5 +130,5 @@ def reject(user, order_id: int, reason: str) -> Order:
     if claimed != 1:
         raise Conflict(_("This order was just handled by someone else."))
     db.session.refresh(order)
-    _transition(user, order, "rejected", reason)
+    record_transition(user, order, "submitted", "rejected", reason)
     return order
