@@ -135,9 +135,13 @@ def reorder(order_id: int):
 @bp.get("/orders/<int:order_id>")
 @require(Permission.PLACE_ORDERS)
 def detail(order_id: int):
-    order = orders.get(current_user, order_id)
-    return render("orders/detail.html", order=order, lines=orders.lines(order), events=orders.timeline(order),
-                  returns=lifecycle.returns_of(order))
+    return _detail_page(orders.get(current_user, order_id))
+
+
+def _detail_page(order, status: int = 200, **ctx):
+    lines, returns = orders.lines(order), lifecycle.returns_of(order)
+    return render("orders/detail.html", status=status, order=order, lines=lines, events=orders.timeline(order),
+                  returns=returns, can_return=lifecycle.can_request_return(order, lines, returns), **ctx)
 
 
 # --- after the order is placed: cancel before shipping, ask for a return after delivery (lifecycle.py) ----
@@ -150,10 +154,8 @@ def cancel(order_id: int):
         order = lifecycle.cancel(current_user, order_id, reason)
     except Invalid as exc:
         db.session.rollback()
-        order = orders.get(current_user, order_id)
-        return render("orders/detail.html", status=422, order=order, lines=orders.lines(order),
-                      events=orders.timeline(order), returns=lifecycle.returns_of(order), errors=exc.field_errors,
-                      entered={"reason": reason})
+        return _detail_page(orders.get(current_user, order_id), 422, errors=exc.field_errors,
+                            entered={"reason": reason})
     db.session.commit()
     flash(_("Order %(number)s is cancelled.", number=order.number), "success")
     return redirect_to(url_for("orders.detail", order_id=order.id))

@@ -396,6 +396,18 @@ def returns_of(order: Order) -> list[ReturnView]:
     return list(views.values())
 
 
+def can_request_return(order: Order, lines: list[OrderLine], returns: list[ReturnView]) -> bool:
+    """Whether the partner may ask for a return now: delivered, none waiting, some quantity left (no query)."""
+    if order.status not in ("delivered", "returned") or any(v.request.status == "requested" for v in returns):
+        return False
+    done: dict[int, int] = {}
+    for view in returns:
+        if view.request.status == "accepted":
+            for line, quantity in view.lines:
+                done[line.id] = done.get(line.id, 0) + quantity
+    return any(line.quantity > done.get(line.id, 0) for line in lines)
+
+
 # --- the processing-time KPI -----------------------------------------------------------------------------
 
 @dataclass(frozen=True)

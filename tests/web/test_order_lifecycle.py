@@ -382,6 +382,7 @@ def test_a_partial_return_then_a_second_for_the_remainder_then_nothing_is_left(d
     switch(client, login, world.manager)
     assert client.post(f"/queue/returns/{first.id}/accept", headers=EN).status_code == 303
     switch(client, login, world.buyer)
+    assert "Request a return" in text(client.get(f"/orders/{order.id}", headers=EN))  # 3 are left
     too_many = ask_return(client, order, {line.id: 4})
     assert too_many.status_code == 422 and "At most 3 can be returned." in text(too_many)
     assert ask_return(client, order, {line.id: 3}).status_code == 303
@@ -394,6 +395,7 @@ def test_a_partial_return_then_a_second_for_the_remainder_then_nothing_is_left(d
     assert fresh(db, Order, order.id).status == "returned"
     switch(client, login, world.buyer)
     assert "At most 0 can be returned." in text(ask_return(client, order, {line.id: 1}))
+    assert "Request a return" not in text(client.get(f"/orders/{order.id}", headers=EN))  # nothing left to offer
 
 
 @pytest.mark.pg
