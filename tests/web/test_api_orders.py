@@ -435,7 +435,11 @@ def test_the_openapi_document_describes_every_order_operation_and_still_validate
         {"$ref": "#/components/schemas/OrderCreate"}
     assert create["responses"]["201"]["content"]["application/json"]["schema"] == \
         {"$ref": "#/components/schemas/OrderOut"}
-    assert "Idempotency-Key" in create["summary"]
+    header = next(p for p in create["parameters"] if p["name"] == "Idempotency-Key")
+    assert header["in"] == "header" and header["required"] is True
+    assert set(create["responses"]) >= {"200", "201", "409", "422"}  # a replay answers 200 with the order
+    assert create["responses"]["200"]["content"]["application/json"]["schema"] == \
+        {"$ref": "#/components/schemas/OrderOut"}
     params = {p["name"] for p in paths["/orders"]["get"]["parameters"]}
     assert params == {"status", "po", "sku", "from", "to", "page", "per_page"}
     line = spec["components"]["schemas"]["OrderLineOut"]["properties"]

@@ -44,6 +44,16 @@ def error_response(status: int, message: str, field_errors: dict | None = None):
     return response
 
 
+@dataclass(frozen=True)
+class Header:
+    """A request header an operation reads, documented as an OpenAPI header parameter."""
+
+    name: str
+    description: str
+    required: bool = True
+    pattern: str | None = None
+
+
 @dataclass
 class Operation:
     rule: str
@@ -56,6 +66,8 @@ class Operation:
     tags: list[str] = field(default_factory=list)
     status: int = 200
     query: type[BaseModel] | None = None
+    headers: tuple[Header, ...] = ()
+    also: dict[int, str] = field(default_factory=dict)
 
 
 OPERATIONS: list[Operation] = []
@@ -73,8 +85,10 @@ def _bearer_user():
 
 def operation(rule: str, method: str = "GET", *, summary: str, response: type[BaseModel] | None = None,
               body: type[BaseModel] | None = None, permission: Permission | None = Permission.USE_API,
-              tags: tuple[str, ...] = (), status: int = 200, query: type[BaseModel] | None = None) -> Callable:
-    """Declare an API endpoint. The view receives ``(user, body?, **url_args)`` and returns a model.
+              tags: tuple[str, ...] = (), status: int = 200, query: type[BaseModel] | None = None,
+              headers: tuple[Header, ...] = (), also: dict[int, str] | None = None) -> Callable:
+    """Declare an API endpoint. The view receives ``(user, body?, **url_args)`` and returns a model, or
+    ``(model, status)`` for one of the other success statuses documented in ``also`` (e.g. a replay → 200).
 
     With ``query=Model`` the query string is validated into that model (a value breaking it → 422 with
     field messages, like a body) and passed as ``query=``; its fields are documented as query parameters.
@@ -109,14 +123,17 @@ def operation(rule: str, method: str = "GET", *, summary: str, response: type[Ba
                 db.session.rollback()
                 message = _("Please correct the errors.") if exc.field_errors else exc.message or _("Request failed.")
                 return error_response(exc.status, message, exc.field_errors)
+            code = status
+            if isinstance(result, tuple):
+                result, code = result
             out = jsonify(result.model_dump(mode="json")) if isinstance(result, BaseModel) else jsonify(result)
-            out.status_code = status
+            out.status_code = code
             return out
 
         endpoint.required_permissions = frozenset({permission} if permission else set())
         bp.add_url_rule(rule, view.__name__, endpoint, methods=[method])
         OPERATIONS.append(Operation(rule, method, view.__name__, summary, response, body, permission,
-                                    list(tags), status, query))
+                                    list(tags), status, query, tuple(headers), dict(also or {})))
         return endpoint
 
     return decorate
@@ -189,6 +206,17 @@ def build_spec() -> dict:
         if op.query is not None:
             params += query_params(op.query)
             doc["responses"]["422"] = error
+        for header in op.headers:
+            params.append({"name": header.name, "in": "header", "required": header.required,
+                           "description": header.description,
+                           "schema": {"type": "string", **({"pattern": header.pattern} if header.pattern else {})}})
+        for code, description in op.also.items():
+            if 200 <= code < 300:
+                doc["responses"][str(code)] = {"description": description}
+                if op.response is not None:
+                    doc["responses"][str(code)]["content"] = {"application/json": {"schema": ref(op.response)}}
+            else:
+                doc["responses"][str(code)] = {**error, "description": description}
         if params:
             doc["parameters"] = params
         paths.setdefault(_openapi_path(op.rule), {})[op.method.lower()] = doc

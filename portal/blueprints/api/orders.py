@@ -14,11 +14,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from flask import after_this_request, request
+from flask import request
 from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from portal.blueprints.api.base import operation
+from portal.blueprints.api.base import Header, operation
 from portal.core.errors import Invalid
 from portal.core.money import from_cents
 from portal.core.pagination import MAX_PAGE_SIZE, paginate
@@ -210,26 +210,25 @@ def get_order(user, order_id: int) -> OrderOut:
     return _detail(orders.get(user, order_id, staff=True))
 
 
-@operation("/orders", "POST", summary="Place an order (header Idempotency-Key required; a repeat returns the "
-                                      "same order with 200)",
-           body=OrderCreate, response=OrderOut, permission=Permission.PLACE_ORDERS, status=201, tags=("orders",))
-def create_order(user, body: OrderCreate) -> OrderOut:
+@operation("/orders", "POST", summary="Place an order", body=OrderCreate, response=OrderOut,
+           permission=Permission.PLACE_ORDERS, status=201, tags=("orders",),
+           headers=(Header("Idempotency-Key", "Required. A new key (8–64 letters, digits or . _ : -) per new order; "
+                           "sending the same request again with the same key returns the same order (200).",
+                           pattern=r"^[A-Za-z0-9._:-]{8,64}$"),),
+           also={200: "The order this Idempotency-Key already made (a replay): nothing new is written",
+                 409: "The Idempotency-Key was used for a different request, or there is not enough stock"})
+def create_order(user, body: OrderCreate):
     key = request.headers.get("Idempotency-Key", "")
     wanted = [checkout.WantedLine(quantity=line.quantity, sku=line.sku, product_id=line.product_id)
               for line in body.lines]
     today = to_zone(utcnow(), user.timezone or "UTC").date()
     order, created = checkout.place_lines(user, key, _form(body), wanted, today)
-    if not created:
-        @after_this_request
-        def _replayed(response):
-            if response.status_code == 201:
-                response.status_code = 200
-            return response
-    return _detail(order)
+    return _detail(order), 201 if created else 200
 
 
 @operation("/orders/<int:order_id>/cancel", "POST", summary="Cancel an order that is not shipped yet",
-           body=CancelIn, response=OrderOut, permission=Permission.PLACE_ORDERS, tags=("orders",))
+           body=CancelIn, response=OrderOut, permission=Permission.PLACE_ORDERS, tags=("orders",),
+           also={409: "The order is shipped or already decided: it cannot be cancelled"})
 def cancel_order(user, body: CancelIn, order_id: int) -> OrderOut:
     from portal.orders import lifecycle
 
