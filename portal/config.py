@@ -73,4 +73,5 @@ def load(instance_path: str) -> dict:
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "LANGUAGES": {"en": "English", "zh_Hans": "简体中文", "zh_Hant": "繁體中文"},
         "PAGE_SIZE": 25,
+        "KPI_CACHE_SECONDS": int(os.environ.get("KPI_CACHE_SECONDS", "120")),  # the queue's processing-time KPI
     }

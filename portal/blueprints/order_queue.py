@@ -33,7 +33,7 @@ def index():
     else:
         page = paginate(service.waiting(current_user, service.TABS[tab]), page_number(), 25, scalars=False)
         rows = [(order, partner_name, service.age(order, now), None) for order, partner_name in page.items]
-    times = lifecycle.processing_times(current_user, now=now)
+    times = lifecycle.processing_times(current_user)
     return render("order_queue/index.html", "results", page=page, rows=rows, tab=tab, times=times,
                   duration=lifecycle.duration)
 

@@ -11,19 +11,22 @@ commit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import astuple, dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from redis.exceptions import RedisError
 from sqlalchemy import case, func, select, update
 
 from portal.accounts.models import User
 from portal.catalogue.models import Product
-from portal.core import audit
+from portal.core import audit, queue
 from portal.core.errors import Conflict, Forbidden, Invalid, NotFound
-from portal.core.permissions import Permission
+from portal.core.permissions import Permission, Role
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.notifications.service import notify
@@ -420,13 +423,46 @@ class ProcessingTimes:
 
 def processing_times(user, days: int = 30, now: datetime | None = None) -> ProcessingTimes:
     """Average seconds from submission to approval and to shipping, orders placed in the last ``days``
-    in the user's scope: one aggregate query (over the status/created index)."""
+    in the user's scope.
+
+    At volume the aggregate reads every order of the window (≈ 10 ms for 15,000 orders on SQLite), so the
+    figures are kept in Redis for ``KPI_CACHE_SECONDS`` per scope (all partners, one manager's, one
+    partner's): a 30-day average a minute or two old reads the same, and the queue stays fast.
+    """
     _allowed(user, Permission.APPROVE_ORDERS)
-    since = (now or utcnow()) - timedelta(days=days)
+    ttl = int(current_app.config.get("KPI_CACHE_SECONDS") or 0)
+    if not ttl or now is not None:
+        return _processing_times(user, days, now or utcnow())
+    key = f"portal:kpi:processing:{_scope_key(user)}:{days}"
+    try:
+        cached = queue.connection().get(key)
+    except RedisError:  # the cache is an optimisation: without Redis, compute
+        cached = None
+    if cached:
+        return ProcessingTimes(*json.loads(cached))
+    times = _processing_times(user, days, utcnow())
+    try:
+        queue.connection().set(key, json.dumps(astuple(times)), ex=ttl)
+    except RedisError:
+        pass
+    return times
+
+
+def _scope_key(user) -> str:
+    """Who sees the same orders as ``user`` (the cases of ``partner_scope``)."""
+    role = Role(user.role)
+    if role in (Role.ADMIN, Role.TRAINER):
+        return "all"
+    if role is Role.CHANNEL_MANAGER:
+        return f"manager-{user.id}"
+    return f"partner-{user.partner_id}"
+
+
+def _processing_times(user, days: int, now: datetime) -> ProcessingTimes:
     row = db.session.execute(
         select(_counted(Order.approval_seconds), func.avg(Order.approval_seconds),
                _counted(Order.shipping_seconds), func.avg(Order.shipping_seconds))
-        .where(Order.status.in_(AFTER_APPROVAL), Order.created_at >= since,
+        .where(Order.status.in_(AFTER_APPROVAL), Order.created_at >= now - timedelta(days=days),
                partner_scope(user, Order.partner_id))).one()
     return ProcessingTimes(int(row[0] or 0), _seconds(row[1]), int(row[2] or 0), _seconds(row[3]))
 

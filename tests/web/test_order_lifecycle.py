@@ -591,3 +591,35 @@ def test_shipping_and_cancelling_need_the_csrf_token_their_pages_carry(app, db, 
         assert fresh(db, Order, to_cancel.id).status == "cancelled"
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_the_queue_keeps_the_processing_time_in_redis_for_a_while_per_scope(app, db, client, login, world):
+    from portal.core import queue
+
+    item = product(db, 10)
+    order = make_order(db, world.buyer, [(item, 1)], status="approved", hours_ago=5)
+    order.approval_seconds = 5 * 3600
+    db.session.commit()
+    conn = queue.connection(app)
+
+    def forget():
+        for key in conn.scan_iter("portal:kpi:*"):
+            conn.delete(key)
+
+    forget()
+    app.config["KPI_CACHE_SECONDS"] = 60
+    try:
+        login(world.manager)
+        assert "5 h 0 min" in text(client.get("/queue/", headers=EN))
+        order.approval_seconds = 7 * 3600
+        db.session.commit()
+        assert "5 h 0 min" in text(client.get("/queue/", headers=EN))  # read from Redis, not recomputed
+        switch(client, login, world.other_manager)  # another scope never reads the first one's figures
+        html = text(client.get("/queue/", headers=EN))
+        assert "5 h 0 min" not in html and "7 h 0 min" not in html
+        forget()
+        switch(client, login, world.manager)
+        assert "7 h 0 min" in text(client.get("/queue/", headers=EN))  # expired: computed again
+    finally:
+        app.config["KPI_CACHE_SECONDS"] = 0
+        forget()
