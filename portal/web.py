@@ -4,15 +4,18 @@ template helpers. Installed once by create_app()."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import current_app, g, request, session, url_for
-from flask_babel import format_datetime, format_decimal, get_locale, get_translations
+from flask_babel import format_datetime, format_decimal, get_locale, get_timezone, get_translations
 from flask_babel import gettext as _
 from flask_login import current_user
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 
 from portal.core import htmx, money
-from portal.core.permissions import Permission, Role, deny_unmarked_endpoints
+from portal.core.permissions import Permission, Role, deny_unmarked_endpoints, role_has
 from portal.extensions import login_manager
 
 CSP = (
@@ -115,6 +118,14 @@ def install(app) -> None:
             "languages": current_app.config["LANGUAGES"],
             "current_locale": str(get_locale()),
             "unread_count": _unread_count,
+            "header_cart_count": _cart_count,
+            # The user object itself, not Flask-Login's proxy: templates read it dozens of times
+            # per page and every read through the proxy costs a context lookup.
+            "current_user": current_user._get_current_object(),
+            "layout": layout_fragment,
+            "fragment": fragment,
+            "fixed_url": fixed_url,
+            **_bound_gettext(),
         }
 
     # Templates call gettext hundreds of times per page; Flask-Babel resolves the locale and its
@@ -125,6 +136,11 @@ def install(app) -> None:
         lambda s, p, n: _translations().ungettext(s, p, n),
         newstyle=True,
     )
+    # The same semantics as Jinja's "newstyle" wrappers installed just above (autoescape-aware,
+    # always %-formatted), without their second trip through ``context.call`` on every string.
+    app.jinja_env.globals.update(gettext=_template_gettext, _=_template_gettext, ngettext=_template_ngettext)
+    # for _layout.html's macros, which web.layout_fragment() renders outside any page context
+    app.jinja_env.globals.update(Permission=Permission, Role=Role, role_has=role_has)
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.filters["number"] = format_decimal
@@ -143,6 +159,84 @@ def _translations():
     return translations
 
 
+@pass_eval_context
+def _template_gettext(eval_ctx, string: str, /, **variables) -> str:
+    return _format(eval_ctx, _translations().ugettext(string), variables)
+
+
+@pass_eval_context
+def _template_ngettext(eval_ctx, singular: str, plural: str, num: int, /, **variables) -> str:
+    variables.setdefault("num", num)
+    return _format(eval_ctx, _translations().ungettext(singular, plural, num), variables)
+
+
+def _format(eval_ctx, rv: str, variables: dict) -> str:
+    if eval_ctx.autoescape:
+        if not variables and "%" not in rv:  # the common case: a plain label
+            return Markup(rv)
+        rv = Markup(rv)
+    return rv % variables
+
+
+def _bound_gettext():
+    """``_``/``gettext``/``ngettext`` for one render: the translations are looked up once (a page
+    renders ~50 strings). Imported macros and layout fragments use the globals above."""
+    translations = _translations()
+    ugettext, ungettext = translations.ugettext, translations.ungettext
+
+    @pass_eval_context
+    def gettext(eval_ctx, string: str, /, **variables) -> str:
+        return _format(eval_ctx, ugettext(string), variables)
+
+    @pass_eval_context
+    def ngettext(eval_ctx, singular: str, plural: str, num: int, /, **variables) -> str:
+        variables.setdefault("num", num)
+        return _format(eval_ctx, ungettext(singular, plural, num), variables)
+
+    return {"_": gettext, "gettext": gettext, "ngettext": ngettext}
+
+
+# Rendered pieces of pages that are a pure function of their arguments and the locale: the layout's
+# navigation (per role), its language options, a filter's <option> list (keyed by the rows themselves,
+# so a renamed category is a new key). Nothing user-specific goes in here (names, counts and CSRF
+# tokens stay in the page templates), so one rendering serves every user with the same key.
+_fragments: dict[tuple, Markup] = {}
+_MAX_FRAGMENTS = 2_000
+
+
+def fragment(template: str, name: str, **args) -> Markup:
+    """The macro ``name`` of ``template`` rendered with ``args`` (hashable; lists count as tuples),
+    cached per app, locale and mount point (not in debug, where templates reload)."""
+    values = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in args.items()))
+    cache_key = (current_app._get_current_object(), template, name, request.script_root, _locale_name(), values)
+    html = _fragments.get(cache_key)
+    if html is None:
+        macro = getattr(current_app.jinja_env.get_template(template).module, name)
+        html = Markup(str(macro(**args)))
+        if not current_app.debug:
+            if len(_fragments) >= _MAX_FRAGMENTS:
+                _fragments.clear()
+            _fragments[cache_key] = html
+    return html
+
+
+def layout_fragment(name: str, **args) -> Markup:
+    """A piece of base.html from _layout.html (see ``fragment``)."""
+    return fragment("_layout.html", name, **args)
+
+
+_fixed_urls: dict[tuple, str] = {}
+
+
+def fixed_url(endpoint: str) -> str:
+    """``url_for(endpoint)`` for an endpoint without arguments (the layout's links), built once."""
+    key = (current_app._get_current_object(), request.script_root, endpoint)
+    url = _fixed_urls.get(key)
+    if url is None:
+        url = _fixed_urls[key] = url_for(endpoint)
+    return url
+
+
 def _unread_count() -> int:
     """Once per request, for the header badge."""
     if "unread" not in g:
@@ -152,15 +246,72 @@ def _unread_count() -> int:
     return g.unread
 
 
+_CART_LINES = None
+
+
+def _cart_count() -> int:
+    """The header cart badge: once per request, and the same ``g.cart_count`` the cart pages set
+    from the lines they already loaded (blueprints/cart.py). A Core count built once."""
+    global _CART_LINES
+    if "cart_count" not in g:
+        if not current_user.can(Permission.PLACE_ORDERS):
+            g.cart_count = 0
+        else:
+            if _CART_LINES is None:
+                from sqlalchemy import bindparam, func, select
+
+                from portal.orders.models import CartLine
+
+                table = CartLine.__table__
+                _CART_LINES = select(func.count()).select_from(table).where(table.c.user_id == bindparam("user_id"))
+            from portal.extensions import db
+
+            g.cart_count = db.session.connection().execute(_CART_LINES, {"user_id": current_user.id}).scalar() or 0
+    return g.cart_count
+
+
 def format_money(cents: int | None, currency: str = "USD") -> str:
     if cents is None:
         return ""
-    return money.format_money(cents, currency, str(get_locale()))
+    return _money(cents, currency, _locale_name())
+
+
+def _locale_name() -> str:
+    """``str(get_locale())``, once per request and locale (a list page formats dozens of amounts)."""
+    namespace = g.get("_flask_babel")
+    locale = getattr(namespace, "babel_locale", None)
+    cached = getattr(namespace, "portal_locale_name", None)
+    if cached is not None and locale is not None and cached[0] is locale:
+        return cached[1]
+    name = str(get_locale())
+    namespace = g._flask_babel  # created by get_locale()
+    namespace.portal_locale_name = (getattr(namespace, "babel_locale", None), name)
+    return name
+
+
+@lru_cache(maxsize=8192)
+def _money(cents: int, currency: str, locale: str) -> str:
+    """Babel's currency formatting costs ~0.1 ms; the same amounts recur on every page."""
+    return money.format_money(cents, currency, locale)
 
 
 def format_when(value: datetime | None, fmt: str = "medium") -> str:
-    """A stored UTC time shown in the user's time zone and locale."""
-    return format_datetime(value, fmt) if value else ""
+    """A stored UTC time shown in the user's time zone and locale.
+
+    Babel takes ~50 µs per call and list pages show a time per row; the result is a pure function
+    of (time, format, time zone, locale), so it is kept (bounded) for the rows shown again."""
+    if not value:
+        return ""
+    key = (value, fmt, str(get_timezone()), _locale_name())
+    text = _when_cache.get(key)
+    if text is None:
+        if len(_when_cache) >= 20_000:
+            _when_cache.clear()
+        text = _when_cache[key] = format_datetime(value, fmt)
+    return text
+
+
+_when_cache: dict[tuple, str] = {}
 
 
 def field_errors(errors: dict, name: str) -> list[str]:

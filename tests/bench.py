@@ -40,6 +40,7 @@ WORKERS = 2
 WRK_ARGS = ["-t1", "-c4", "-d10s"]
 FALLBACK_REQUESTS = 2_000  # per target, when wrk is missing (and never more than FALLBACK_SECONDS)
 FALLBACK_SECONDS = 10.0
+P95_LIMIT_MS = 50.0  # issue #4: p95 < 50 ms server-side on SQLite (the client-side p95 here includes the client)
 
 WRK_SCRIPT = r"""
 done = function(summary, latency, requests)
@@ -335,9 +336,10 @@ def main() -> int:
             Target("audit log", "portal", "/audit/", "admin@demo.test", "bulk demo history"),
             Target("users", "portal", "/users/", "admin@demo.test", "large.test"),
             Target("partners", "portal", "/partners/", "admin@demo.test", "Large "),
-            # the catalogue and orders are still at demo size (29 products); #4 extends the large seed
-            Target("catalogue search", "portal", "/catalogue/?q=router", "ben@northwind.demo.test", "IR-"),
+            # the large seed's catalogue: 10,000 products; "router" matches a few hundred (a full page of rows)
+            Target("catalogue search", "portal", "/catalogue/?q=router", "ben@northwind.demo.test", 'data-sku="'),
             Target("order history", "portal", "/orders/", "anna@northwind.demo.test", "ORD-"),
+            Target("order queue", "portal", "/queue/", "admin@demo.test", "ORD-"),
             # hello again: the machine is shared, so the baseline is the mean of both hello runs
             Target("hello (again)", "hello", "/", None, "hello"),
         ]
@@ -359,7 +361,11 @@ def main() -> int:
             results.append(result)
 
         client = f"wrk {' '.join(WRK_ARGS)}" if wrk else f"python client, 4 connections, {FALLBACK_REQUESTS} requests"
+        slow = [f"{r.target.name} ({r.p95_ms:.1f} ms)" for r in results
+                if r.target.server == "portal" and r.p95_ms >= P95_LIMIT_MS]
         notes = [
+            f"p95 under {P95_LIMIT_MS:.0f} ms (the issue's server-side bound, measured here at the client): "
+            + (f"NOT met by {', '.join(slow)}." if slow else "met by every portal target."),
             f"gunicorn {WORKERS} sync workers per app on 127.0.0.1, SQLite (WAL), load: {client}; "
             f"{os.cpu_count()} CPUs shared by client and servers.",
             f"seed-demo --scale large took {seed_seconds:.1f} s: {seed_line}",
