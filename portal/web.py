@@ -106,7 +106,9 @@ def install(app) -> None:
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if current_user and getattr(current_user, "is_authenticated", False):
+        # signed in: the user loaded for this request, or a session naming one (no user load just for this)
+        user = g.get("_login_user")
+        if (user is not None and user.is_authenticated) or "_user_id" in session:
             headers.setdefault("Cache-Control", "private, no-store")
         return response
 
