@@ -51,7 +51,9 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     # Every limit is declared on its view (@limiter.limit, checked by that decorator) and there are no
     # default limits, so the extension's per-request before_request check only costs time: drop it.
-    app.before_request_funcs[None].remove(limiter._check_request_limit)
+    hooks = app.before_request_funcs.get(None, [])
+    if limiter._check_request_limit in hooks:  # absent when RATELIMIT_ENABLED is off
+        hooks.remove(limiter._check_request_limit)
     if not app.config["REDIS_URL"]:
         # the rate limiter talks to the embedded Redis directly: make sure it runs (once per process)
         app.before_request(lambda: queue.ensure_embedded(app) and None)

@@ -23,7 +23,6 @@ from portal.extensions import db
 FIELDS = ["sku", "name", "description", "category_id", "list_price_cents", "currency", "unit",
           "stock_on_hand", "min_order_qty", "active"]
 SKU_PATTERN = re.compile(r"[A-Z0-9-]{2,40}")
-AMOUNT_PATTERN = re.compile(r"[0-9][0-9, ]*(\.[0-9]*)?|\.[0-9]+")
 PERCENT_PATTERN = re.compile(r"[0-9]{1,3}(\.[0-9]+)?")
 MAX_INT = 2**31 - 1  # the columns are 32-bit integers
 CURRENCIES = frozenset(c for c in list_currencies() if re.fullmatch(r"[A-Z]{3}", c))
@@ -40,14 +39,7 @@ def _allowed(actor) -> None:
 
 def parse_price(text: str | None) -> int:
     """Amount text ("1,234.50") → cents ≥ 0; ValueError with a message for the person."""
-    cleaned = (text or "").strip()
-    if not cleaned:
-        raise ValueError(_("Enter an amount."))
-    if cleaned.startswith("-"):
-        raise ValueError(_("The amount cannot be negative."))
-    if not AMOUNT_PATTERN.fullmatch(cleaned):
-        raise ValueError(_("Enter an amount such as 1234.50."))
-    cents = money.parse_amount(cleaned)  # raises for more than two decimals or a huge amount
+    cents = money.parse_amount_text(text, "1234.50")
     if cents > MAX_INT:
         raise ValueError(_("That amount is too large."))
     return cents

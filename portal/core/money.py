@@ -6,6 +6,7 @@ The one rounding rule of the portal: half-up to the cent (``ROUND_HALF_UP``), ap
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from babel.numbers import format_currency
@@ -65,6 +66,21 @@ def parse_amount(text: str) -> int:
     if amount.as_tuple().exponent < -2:
         raise ValueError(_("Use at most two decimal places."))
     return quantize_cents(amount)
+
+
+AMOUNT_TEXT = re.compile(r"[0-9][0-9, ]*(\.[0-9]*)?|\.[0-9]+")  # what a person may type: digits, separators
+
+
+def parse_amount_text(text: str | None, example: str) -> int:
+    """What a person typed in an amount field ("1,234.50") → cents ≥ 0; ValueError with a message for them."""
+    cleaned = (text or "").strip()
+    if not cleaned:
+        raise ValueError(_("Enter an amount."))
+    if cleaned.startswith("-"):
+        raise ValueError(_("The amount cannot be negative."))
+    if not AMOUNT_TEXT.fullmatch(cleaned):
+        raise ValueError(_("Enter an amount such as %(example)s.", example=example))
+    return parse_amount(cleaned)  # exact Decimal; more than two decimals or a huge amount → ValueError
 
 
 def format_money(cents: int, currency: str, locale: str) -> str:

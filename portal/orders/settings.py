@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from flask_babel import gettext as _
 
 from portal.core import audit, money
@@ -17,7 +15,6 @@ DEFAULTS: dict[str, str] = {
     AUTO_APPROVAL_LIMIT: "500000",  # 5,000.00: orders at or under it are approved on submit
 }
 MAX_AUTO_APPROVAL_CENTS = 10_000_000_000  # 100,000,000.00
-AMOUNT_PATTERN = re.compile(r"[0-9][0-9, ]*(\.[0-9]*)?|\.[0-9]+")
 
 
 def get_int(key: str) -> int:
@@ -36,14 +33,7 @@ def set(key: str, value) -> None:  # noqa: A001 - the module's verb
 
 def parse_limit(text: str | None) -> int:
     """Amount text ("5,000.00") → cents, 0 to 100,000,000.00; ValueError with a message for the person."""
-    cleaned = (text or "").strip()
-    if not cleaned:
-        raise ValueError(_("Enter an amount."))
-    if cleaned.startswith("-"):
-        raise ValueError(_("The amount cannot be negative."))
-    if not AMOUNT_PATTERN.fullmatch(cleaned):
-        raise ValueError(_("Enter an amount such as 5,000.00."))
-    cents = money.parse_amount(cleaned)  # exact Decimal; more than two decimals → ValueError
+    cents = money.parse_amount_text(text, "5,000.00")
     if cents > MAX_AUTO_APPROVAL_CENTS:
         raise ValueError(_("Enter at most %(amount)s.", amount="100,000,000.00"))
     return cents

@@ -8,8 +8,6 @@ import threading
 import uuid
 from datetime import timedelta
 
-import pytest
-import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from portal.catalogue.models import Category, Product
@@ -20,34 +18,6 @@ from tests import factories
 EN = {"Accept-Language": "en"}
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def live_app(request, tmp_path, redis_server, outbox_dir):
-    """A separate app on its own fresh database, so requests in threads really commit."""
-    from tests.conftest import make_app
-
-    if request.param == "sqlite":
-        url, drop = f"sqlite:///{tmp_path}/checkout.db", None
-    else:
-        base = request.getfixturevalue("pg_url")
-        name = f"checkout_test_{uuid.uuid4().hex[:10]}"
-        admin_engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-        with admin_engine.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        url = sa.engine.make_url(base).set(database=name).render_as_string(hide_password=False)
-
-        def drop():
-            with admin_engine.connect() as conn:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin_engine.dispose()
-    application = make_app(url, redis_server, str(outbox_dir), str(tmp_path / "instance"), RATELIMIT_ENABLED=False)
-    yield application
-    from portal.extensions import db
-
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    if drop:
-        drop()
 
 
 def product(db, stock: int, sku: str) -> Product:

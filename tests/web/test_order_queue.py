@@ -10,7 +10,6 @@ from datetime import timedelta
 from itertools import count
 
 import pytest
-import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from portal.catalogue.models import Category, Product
@@ -221,33 +220,6 @@ def test_the_queue_page_runs_a_constant_number_of_queries(db, client, login, set
 
 # --- real concurrency: a separate app on its own database, real commits --------------------------------
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def live_app(request, tmp_path, redis_server, outbox_dir):
-    from tests.conftest import make_app
-
-    if request.param == "sqlite":
-        url, drop = f"sqlite:///{tmp_path}/stock.db", None
-    else:
-        base = request.getfixturevalue("pg_url")
-        name = f"stock_test_{uuid.uuid4().hex[:10]}"
-        admin_engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-        with admin_engine.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        url = sa.engine.make_url(base).set(database=name).render_as_string(hide_password=False)
-
-        def drop():
-            with admin_engine.connect() as conn:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin_engine.dispose()
-    application = make_app(url, redis_server, str(outbox_dir), str(tmp_path / "instance"), RATELIMIT_ENABLED=False)
-    yield application
-    from portal.extensions import db
-
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    if drop:
-        drop()
 
 
 def test_twenty_concurrent_approvals_for_five_units_approve_exactly_five(live_app):

@@ -1,0 +1,39 @@
+"""Fixtures shared by the web tests."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def live_app(request, tmp_path, redis_server, outbox_dir):
+    """A separate app on its own fresh database (SQLite file or a new PostgreSQL database), so requests
+    made from threads really commit and really race; dropped afterwards."""
+    from tests.conftest import make_app
+
+    if request.param == "sqlite":
+        url, drop = f"sqlite:///{tmp_path}/live.db", None
+    else:
+        base = request.getfixturevalue("pg_url")
+        name = f"live_test_{uuid.uuid4().hex[:10]}"
+        admin_engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+        with admin_engine.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        url = sa.engine.make_url(base).set(database=name).render_as_string(hide_password=False)
+
+        def drop():
+            with admin_engine.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin_engine.dispose()
+    application = make_app(url, redis_server, str(outbox_dir), str(tmp_path / "instance"), RATELIMIT_ENABLED=False)
+    yield application
+    from portal.extensions import db
+
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    if drop:
+        drop()
