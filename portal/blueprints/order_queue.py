@@ -26,13 +26,13 @@ def index():
     tab = request.args.get("tab", "submitted")
     if tab not in service.TABS:
         tab = "submitted"
-    now = utcnow()
+    age = service.ager(utcnow())  # Core rows (only the shown columns); the age formats translated once
     if tab == "returns":
         page = paginate(service.waiting_returns(current_user), page_number(), 25, scalars=False)
-        rows = [(order, partner_name, service.age(ret, now), ret) for ret, order, partner_name in page.items]
+        rows = [(row, age(row.return_created_at)) for row in page.items]
     else:
         page = paginate(service.waiting(current_user, service.TABS[tab]), page_number(), 25, scalars=False)
-        rows = [(order, partner_name, service.age(order, now), None) for order, partner_name in page.items]
+        rows = [(row, age(row.created_at)) for row in page.items]
     times = lifecycle.processing_times(current_user)
     return render("order_queue/index.html", "results", page=page, rows=rows, tab=tab, times=times,
                   duration=lifecycle.duration)

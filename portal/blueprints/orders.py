@@ -83,8 +83,11 @@ def index():
     args = {k: request.args.get(k, "").strip()[:100] for k in ("status", "po", "sku", "from", "to")}
     filters = orders.Filters(status=args["status"], po=args["po"], sku=args["sku"],
                              date_from=orders.parse_date(args["from"]), date_to=orders.parse_date(args["to"]))
-    page = paginate(orders.list_orders(current_user, filters, select_timezone()), page_number(), 25)
-    return render("orders/index.html", "results", page=page, filters=args, statuses=list(orders.STATUS_LABELS))
+    page = paginate(orders.list_rows(current_user, filters, select_timezone()), page_number(), 25, scalars=False)
+    # the status labels as text once per request, not a lazy string turned into text per row
+    labels = {status: str(label) for status, label in orders.STATUS_LABELS.items()}
+    return render("orders/index.html", "results", page=page, filters=args, statuses=list(labels),
+                  status_labels=labels)
 
 
 def _filters() -> tuple[dict[str, str], orders.Filters]:

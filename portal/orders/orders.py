@@ -81,6 +81,12 @@ def list_orders(user, filters: Filters, tz_name: str = "UTC", staff: bool = Fals
     return stmt.order_by(Order.created_at.desc(), Order.id.desc())
 
 
+def list_rows(user, filters: Filters, tz_name: str = "UTC"):
+    """``list_orders`` for the history page: Core rows with only the shown columns, not ORM objects."""
+    return list_orders(user, filters, tz_name).with_only_columns(
+        Order.id, Order.number, Order.po_number, Order.created_at, Order.status, Order.total_cents, Order.currency)
+
+
 def get(user, order_id: int, staff: bool = False) -> Order:
     order = db.session.scalar(visible(user, staff).where(Order.id == order_id))
     if order is None:

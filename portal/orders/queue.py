@@ -7,6 +7,7 @@ and nothing changes. Services flush, never commit.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from flask_babel import gettext as _
@@ -38,18 +39,27 @@ def _check(user) -> None:
 TABS = {"submitted": "submitted", "approved": "approved", "shipped": "shipped", "returns": None}
 
 
+# the queue rows' columns: what the table shows, not whole Order objects
+_ROW_COLUMNS = (Order.id, Order.number, Order.po_number, Order.created_at, Order.total_cents, Order.currency,
+                Partner.name.label("partner_name"))
+
+
 def waiting(user, status: str = "submitted"):
-    """Statement for the queue rows (order, partner name), oldest first: one query per page."""
+    """Statement for the queue rows, oldest first: one query per page, Core rows with only the shown
+    columns (id, number, po_number, created_at, total_cents, currency, partner_name), no ORM objects."""
     _check(user)
-    return (select(Order, Partner.name).join(Partner, Partner.id == Order.partner_id)
+    return (select(*_ROW_COLUMNS).join(Partner, Partner.id == Order.partner_id)
             .where(Order.status == status, partner_scope(user, Order.partner_id))
             .order_by(Order.created_at, Order.id))
 
 
 def waiting_returns(user):
-    """Statement for the "Returns" tab: (return request, order, partner name), oldest first."""
+    """Statement for the "Returns" tab, oldest first: Core rows with the order's columns as in
+    ``waiting`` plus the return request's return_id, return_number and return_created_at."""
     _check(user)
-    return (select(ReturnRequest, Order, Partner.name).join(Order, Order.id == ReturnRequest.order_id)
+    return (select(ReturnRequest.id.label("return_id"), ReturnRequest.number.label("return_number"),
+                   ReturnRequest.created_at.label("return_created_at"), *_ROW_COLUMNS)
+            .join(Order, Order.id == ReturnRequest.order_id)
             .join(Partner, Partner.id == ReturnRequest.partner_id)
             .where(ReturnRequest.status == "requested", partner_scope(user, ReturnRequest.partner_id))
             .order_by(ReturnRequest.created_at, ReturnRequest.id))
@@ -82,15 +92,26 @@ def reserve(order: Order) -> None:
 
 def age(order, now: datetime | None = None) -> str:
     """How long the order (or return) has waited, for humans: "3 d 4 h", "5 h 12 min", "7 min"."""
-    seconds = max(int(((now or utcnow()) - order.created_at).total_seconds()), 0)
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes = rest // 60
-    if days:
-        return _("%(d)s d %(h)s h", d=days, h=hours)
-    if hours:
-        return _("%(h)s h %(m)s min", h=hours, m=minutes)
-    return _("%(m)s min", m=minutes)
+    return ager(now)(order.created_at)
+
+
+def ager(now: datetime | None = None) -> Callable[[datetime], str]:
+    """``age`` for a page of rows: the three formats are translated once, not once per row."""
+    now = now or utcnow()
+    days_hours, hours_minutes, minutes_only = _("%(d)s d %(h)s h"), _("%(h)s h %(m)s min"), _("%(m)s min")
+
+    def age_of(created_at: datetime) -> str:
+        seconds = max(int((now - created_at).total_seconds()), 0)
+        days, rest = divmod(seconds, 86400)
+        hours, rest = divmod(rest, 3600)
+        minutes = rest // 60
+        if days:
+            return days_hours % {"d": days, "h": hours}
+        if hours:
+            return hours_minutes % {"h": hours, "m": minutes}
+        return minutes_only % {"m": minutes}
+
+    return age_of
 
 
 def _lock_submitted(user, order_id: int) -> Order:
