@@ -2,10 +2,31 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import html_params
+
+from portal.core.time import zone_choices
+
+
+@lru_cache(maxsize=1)
+def _zone_options() -> str:
+    return "".join(f'<option value="{escape(zone)}">{escape(zone)}</option>' for zone in zone_choices())
+
+
+def zone_select(field, **kwargs) -> Markup:
+    """The time zone <select> from one cached string of its ~400 options, with the field's value selected
+    (WTForms builds every option one by one: ~10 ms per page)."""
+    kwargs.setdefault("id", field.id)
+    options = _zone_options()
+    chosen = f'<option value="{escape(field.data or "")}">'
+    options = options.replace(chosen, f'<option selected value="{escape(field.data or "")}">', 1)
+    return Markup(f"<select {html_params(name=field.name, **kwargs)}>{options}</select>")
 
 
 class LoginForm(FlaskForm):
@@ -30,7 +51,7 @@ class ProfileForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Enter your name.")), Length(max=120)])
     # accounts.service.update_profile checks both against the offered lists (one rule, its own messages)
     locale = SelectField(_l("Language"), validators=[Optional()], validate_choice=False)
-    timezone = SelectField(_l("Time zone"), validate_choice=False)
+    timezone = SelectField(_l("Time zone"), validate_choice=False, widget=zone_select)
 
 
 class PasswordChangeForm(FlaskForm):

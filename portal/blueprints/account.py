@@ -12,7 +12,6 @@ from portal.accounts.forms import ApiTokenForm, PasswordChangeForm, ProfileForm
 from portal.core.forms import submit
 from portal.core.htmx import redirect_to, render
 from portal.core.permissions import Permission, require
-from portal.core.time import zone_choices
 from portal.extensions import db
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -22,7 +21,6 @@ def _profile_form() -> ProfileForm:
     form = ProfileForm(obj=current_user)
     form.locale.choices = [SelectChoice("", _("Browser language"))] + [
         SelectChoice(code, label) for code, label in current_app.config["LANGUAGES"].items()]
-    form.timezone.choices = [SelectChoice(z) for z in zone_choices()]
     return form
 
 
