@@ -66,11 +66,15 @@ def _exists(model, event_key: str, recipient_clause) -> bool:
 # A message still 'sending' after this long belongs to a worker that died mid-send: claim it again.
 # Longer than any send can take (SMTP timeouts are 30 s, RQ kills a job after 3 minutes).
 STALE_CLAIM = timedelta(minutes=10)
+# After this many failed sends (the job's retries, then the 5-minute sweep) a message is marked 'failed'
+# and left alone: an address that bounces for hours should not be retried forever.
+MAX_ATTEMPTS = 12
 
 
 def _claimable(now):
-    return (OutboxMessage.status == "pending") | (
-        (OutboxMessage.status == "sending") & (OutboxMessage.sent_at < now - STALE_CLAIM))
+    return ((OutboxMessage.status == "pending") | (
+        (OutboxMessage.status == "sending") & (OutboxMessage.sent_at < now - STALE_CLAIM))) & (
+        OutboxMessage.attempts < MAX_ATTEMPTS)
 
 
 def claim(message_id: int) -> OutboxMessage | None:
@@ -97,10 +101,14 @@ def send(message: OutboxMessage) -> None:
 
 
 def release(message: OutboxMessage, error: Exception) -> None:
-    """Sending failed: put the message back so the retried job can claim it again."""
-    message.status = "pending"
+    """Sending failed: put the message back so the retried job can claim it again — or, after
+    ``MAX_ATTEMPTS``, mark it 'failed' for good (logged with its last error)."""
+    message.status = "failed" if message.attempts >= MAX_ATTEMPTS else "pending"
     message.sent_at = None
     message.last_error = f"{type(error).__name__}: {error}"[:500]
+    if message.status == "failed":
+        current_app.logger.error("outbox message %s to %s failed %s times, giving up: %s", message.id,
+                                 message.recipient, message.attempts, message.last_error)
 
 
 def pending_message_ids() -> list[int]:

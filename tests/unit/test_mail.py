@@ -263,3 +263,23 @@ def test_the_password_reset_e_mail_arrives_over_smtp_and_its_link_works(app, db,
     assert response.status_code == 303
     login(user, password=new_password)
     assert client.get(link).status_code == 404  # the link works once
+
+
+def test_a_message_that_keeps_failing_is_marked_failed_and_no_longer_retried(app, db, monkeypatch, caplog):
+    user = factories.vendor()
+    reset_notice(user, event_key="test:giving-up")
+    db.session.commit()
+    monkeypatch.setitem(app.config, "MAIL_URL", f"smtp://127.0.0.1:{free_port()}")
+    row = outbox_row(db, user.email)
+    row.attempts = service.MAX_ATTEMPTS - 1
+    db.session.commit()
+
+    assert mail_jobs.deliver_pending() == 0  # the last allowed attempt fails too
+
+    row = outbox_row(db, user.email)
+    assert (row.status, row.attempts) == ("failed", service.MAX_ATTEMPTS)
+    assert "ConnectionRefusedError" in row.last_error
+    assert "giving up" in caplog.text
+    assert row.id not in service.pending_message_ids()
+    assert mail_jobs.deliver(row.id) is False  # a late retry of its job sends nothing either
+    assert outbox_row(db, user.email).attempts == service.MAX_ATTEMPTS
