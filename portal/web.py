@@ -8,7 +8,7 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import current_app, g, request, session, url_for
-from flask_babel import format_datetime, format_decimal, get_locale, get_timezone, get_translations
+from flask_babel import Domain, format_datetime, format_decimal, get_locale, get_timezone, get_translations
 from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2 import pass_eval_context
@@ -38,17 +38,31 @@ def _accept_language() -> str | None:
     return None
 
 
+def _user():
+    """The signed-in user (or Flask-Login's anonymous user) itself, not the proxy: once loaded for
+    the request it is read from ``g`` (where Flask-Login keeps it)."""
+    user = g.get("_login_user") if g else None
+    return user if user is not None else current_user._get_current_object()
+
+
+def _babel_namespace():
+    """Flask-Babel's per-request namespace (``g._flask_babel``), or None outside an app context."""
+    return g.get("_flask_babel") if g else None
+
+
 def select_locale() -> str:
-    if current_user and current_user.is_authenticated and current_user.locale:
-        return current_user.locale
+    user = _user()
+    if user and user.is_authenticated and user.locale:
+        return user.locale
     if (chosen := session.get("locale")) in current_app.config["LANGUAGES"]:
         return chosen
     return _accept_language() or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def select_timezone() -> str:
-    if current_user and current_user.is_authenticated:
-        return current_user.timezone
+    user = _user()
+    if user and user.is_authenticated:
+        return user.timezone
     return "UTC"
 
 
@@ -96,6 +110,12 @@ def install(app) -> None:
 
         return redirect(login_url)
 
+    # Flask-Babel's gettext/lazy_gettext (views, forms, flash messages) look the locale and its catalogue
+    # up again on every string; its domain now keeps them per request like _translations() does.
+    babel = app.extensions["babel"]
+    if not isinstance(babel.instance.__dict__.get("domain_instance"), _RequestDomain):
+        babel.instance.__dict__["domain_instance"] = _RequestDomain(domain=babel.default_domain)
+
     app.before_request(deny_unmarked_endpoints)
 
     @app.after_request
@@ -123,7 +143,7 @@ def install(app) -> None:
             "header_cart_count": _cart_count,
             # The user object itself, not Flask-Login's proxy: templates read it dozens of times
             # per page and every read through the proxy costs a context lookup.
-            "current_user": current_user._get_current_object(),
+            "current_user": _user(),
             "layout": layout_fragment,
             "fragment": fragment,
             "fixed_url": fixed_url,
@@ -149,8 +169,26 @@ def install(app) -> None:
     app.jinja_env.filters["field_errors"] = field_errors
 
 
+class _RequestDomain(Domain):
+    """The default domain, remembering the request's catalogue next to the locale it is for
+    (``force_locale`` swaps the locale object, which invalidates the pair)."""
+
+    def get_translations(self):
+        namespace = _babel_namespace()
+        locale = getattr(namespace, "babel_locale", None)
+        cached = getattr(namespace, "portal_translations", None)
+        if cached is not None and locale is not None and cached[0] is locale:
+            return cached[1]
+        translations = super().get_translations()
+        if namespace is None:
+            namespace = _babel_namespace()  # created by super().get_translations()
+        if namespace is not None:
+            namespace.portal_translations = (getattr(namespace, "babel_locale", None), translations)
+        return translations
+
+
 def _translations():
-    namespace = g.get("_flask_babel")
+    namespace = _babel_namespace()
     locale = getattr(namespace, "babel_locale", None)
     cached = getattr(namespace, "portal_translations", None)
     if cached is not None and locale is not None and cached[0] is locale:
@@ -244,7 +282,8 @@ def _unread_count() -> int:
     if "unread" not in g:
         from portal.notifications.service import unread_count
 
-        g.unread = unread_count(current_user) if current_user.is_authenticated else 0
+        user = _user()
+        g.unread = unread_count(user) if user.is_authenticated else 0
     return g.unread
 
 
@@ -256,7 +295,8 @@ def _cart_count() -> int:
     from the lines they already loaded (blueprints/cart.py). A Core count built once."""
     global _CART_LINES
     if "cart_count" not in g:
-        if not current_user.can(Permission.PLACE_ORDERS):
+        user = _user()
+        if not user.can(Permission.PLACE_ORDERS):
             g.cart_count = 0
         else:
             if _CART_LINES is None:
@@ -268,7 +308,7 @@ def _cart_count() -> int:
                 _CART_LINES = select(func.count()).select_from(table).where(table.c.user_id == bindparam("user_id"))
             from portal.extensions import db
 
-            g.cart_count = db.session.connection().execute(_CART_LINES, {"user_id": current_user.id}).scalar() or 0
+            g.cart_count = db.session.connection().execute(_CART_LINES, {"user_id": user.id}).scalar() or 0
     return g.cart_count
 
 
@@ -280,7 +320,7 @@ def format_money(cents: int | None, currency: str = "USD") -> str:
 
 def _locale_name() -> str:
     """``str(get_locale())``, once per request and locale (a list page formats dozens of amounts)."""
-    namespace = g.get("_flask_babel")
+    namespace = _babel_namespace()
     locale = getattr(namespace, "babel_locale", None)
     cached = getattr(namespace, "portal_locale_name", None)
     if cached is not None and locale is not None and cached[0] is locale:
@@ -293,7 +333,7 @@ def _locale_name() -> str:
 
 def _zone_name() -> str:
     """``str(get_timezone())``, once per request and zone (a list page shows a time per row)."""
-    namespace = g.get("_flask_babel")
+    namespace = _babel_namespace()
     zone = getattr(namespace, "babel_tzinfo", None)
     cached = getattr(namespace, "portal_zone_name", None)
     if cached is not None and zone is not None and cached[0] is zone:

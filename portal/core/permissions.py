@@ -73,10 +73,10 @@ def require(*permissions: Permission) -> Callable:
     def decorate(view: Callable) -> Callable:
         @wraps(view)
         def guarded(*args, **kwargs):
-            if not current_user.is_authenticated:
+            user = current_user._get_current_object()  # one lookup, not one per permission
+            if not user.is_authenticated:
                 return current_app.login_manager.unauthorized()
-            missing = [p for p in permissions if not current_user.can(p)]
-            if missing:
+            if permissions and not all(user.can(p) for p in permissions):
                 raise Forbidden(_("You do not have permission to do that."))
             return view(*args, **kwargs)
 
@@ -98,10 +98,9 @@ def is_guarded(view: Callable) -> bool:
 
 def deny_unmarked_endpoints() -> None:
     """before_request: an endpoint that declares neither ``@require`` nor ``@public`` is refused."""
-    if request.endpoint is None:  # 404/405 — routing already failed
+    endpoint = request.endpoint
+    if endpoint is None or endpoint == "static":  # None: 404/405 — routing already failed
         return
-    if request.endpoint == "static":
-        return
-    view = current_app.view_functions.get(request.endpoint)
+    view = current_app.view_functions.get(endpoint)
     if view is not None and not is_guarded(view):
         raise Forbidden(_("This page is not available."))

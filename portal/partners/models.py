@@ -41,4 +41,6 @@ class Partner(db.Model):
     tier_id: Mapped[int | None] = mapped_column(ForeignKey("tiers.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    channel_manager = relationship("User", foreign_keys=[channel_manager_id], lazy="joined")
+    # Not joined by default: every signed-in request loads User -> Partner, and the manager is only
+    # shown on the partners pages (partners.service.visible_partners joins it there).
+    channel_manager = relationship("User", foreign_keys=[channel_manager_id], lazy="select")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, false, select, true
+from sqlalchemy.orm import joinedload
 
 from portal.core import audit
 from portal.core.errors import Forbidden, Invalid, NotFound
@@ -35,7 +36,7 @@ def partner_scope(actor, partner_id_column) -> ColumnElement[bool]:
 def visible_partners(actor):
     if not actor.can(Permission.VIEW_PARTNERS):
         raise Forbidden(_("You do not have permission to do that."))
-    return select(Partner).where(partner_scope(actor, Partner.id))
+    return select(Partner).options(joinedload(Partner.channel_manager)).where(partner_scope(actor, Partner.id))
 
 
 def list_partners(actor, q: str = "", status: str = "", type_: str = ""):
