@@ -116,7 +116,7 @@ def cancel(order_id: int):
 @bp.post("/returns/<int:return_id>/accept")
 @require(Permission.APPROVE_ORDERS)
 def accept_return(return_id: int):
-    credit = lifecycle.accept_return(current_user, return_id)
+    credit = lifecycle.accept_return(current_user, return_id, restock=request.form.get("restock") == "1")
     db.session.commit()
     flash(_("The return is accepted: credit %(number)s.", number=credit.number), "success")
     return redirect_to(url_for("order_queue.detail", order_id=credit.order_id))

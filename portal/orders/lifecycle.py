@@ -311,8 +311,9 @@ def _decide(user, request_: ReturnRequest, to_status: str, note: str = "") -> No
     db.session.refresh(request_)
 
 
-def accept_return(user, return_id: int) -> Credit:
-    """Accept a requested return: a credit at the lines' snapshotted net prices; the order is ``returned``."""
+def accept_return(user, return_id: int, restock: bool = False) -> Credit:
+    """Accept a requested return: a credit at the lines' snapshotted net prices; the order is ``returned``.
+    With ``restock`` the returned units go back into stock (products still in the catalogue)."""
     request_, order = get_return(user, return_id)
     if request_.status != "requested":
         raise Conflict(_("Return %(number)s is already %(status)s.", number=request_.number,
@@ -335,10 +336,16 @@ def accept_return(user, return_id: int) -> Credit:
                                        quantity=q, net_unit_cents=line.net_unit_cents,
                                        line_total_cents=q * line.net_unit_cents) for q, line in rows])
         db.session.flush()
+        if restock:
+            for q, line in rows:
+                if line.product_id is not None:
+                    db.session.execute(update(Product).where(Product.id == line.product_id)
+                                       .values(stock_on_hand=Product.stock_on_hand + q)
+                                       .execution_options(synchronize_session=False))
     db.session.refresh(order)
     audit.record(user, "credit.created", credit, partner_id=order.partner_id,
                  after={"number": credit.number, "return": request_.number, "order": order.number,
-                        "total_cents": credit.total_cents, "currency": credit.currency},
+                        "total_cents": credit.total_cents, "currency": credit.currency, "restocked": restock},
                  summary=f"{credit.number} {order.number}")
     record_transition(user, order, before, "returned", "", event_key=f"order-return:{request_.id}:accepted",
                       event="return_accepted", return_request=request_, credit=credit.number,

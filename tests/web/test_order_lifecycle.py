@@ -351,6 +351,7 @@ def test_an_accepted_return_credits_the_snapshotted_net_price_exactly(db, client
         select(CreditLine).where(CreditLine.credit_id == credit.id))] == [(line_a.sku, 3, 333, 999)]
     assert fresh(db, Order, order.id).status == "returned"
     assert fresh(db, ReturnRequest, ret.id).status == "accepted"
+    assert fresh(db, Product, a.id).stock_on_hand == 0  # not restocked unless asked
     [entry] = audits(db, "order.returned")
     assert entry.before == {"status": "delivered", "credit": None, "credit_total_cents": None}
     assert entry.after == {"status": "returned", "credit": credit.number, "credit_total_cents": 999}
@@ -366,6 +367,22 @@ def test_an_accepted_return_credits_the_snapshotted_net_price_exactly(db, client
     switch(client, login, world.buyer)
     html = text(client.get(f"/orders/{order.id}", headers=EN))
     assert credit.number in html and "$9.99" in html and ret.number in html and "Returned" in html
+
+
+@pytest.mark.pg
+def test_accepting_a_return_with_restock_puts_exactly_the_returned_units_back(db, client, login, world):
+    a, b = product(db, 4), product(db, 7)
+    order = make_order(db, world.buyer, [(a, 5), (b, 2)], status="delivered")
+    line_a, line_b = order_lines(db, order)
+    db.session.commit()
+    login(world.buyer)
+    assert ask_return(client, order, {line_a.id: 3, line_b.id: 1}).status_code == 303
+    ret = db.session.scalar(select(ReturnRequest).where(ReturnRequest.order_id == order.id))
+    switch(client, login, world.manager)
+    assert 'name="restock"' in text(client.get(f"/queue/{order.id}", headers=EN))
+    assert client.post(f"/queue/returns/{ret.id}/accept", data={"restock": "1"}, headers=EN).status_code == 303
+    assert (fresh(db, Product, a.id).stock_on_hand, fresh(db, Product, b.id).stock_on_hand) == (7, 8)
+    assert audits(db, "credit.created")[0].after["restocked"] is True
 
 
 @pytest.mark.pg
