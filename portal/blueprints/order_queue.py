@@ -27,15 +27,19 @@ def index():
     if tab not in service.TABS:
         tab = "submitted"
     age = service.ager(utcnow())  # Core rows (only the shown columns); the age formats translated once
+    q = request.args.get("q", "").strip()[:service.SEARCH_MAX]
     if tab == "returns":
         page = paginate(service.waiting_returns(current_user), page_number(), 25, scalars=False)
         rows = [(row, age(row.return_created_at)) for row in page.items]
+    elif tab == "all":
+        page = paginate(service.all_orders(current_user, q), page_number(), 25, scalars=False)
+        rows = [(row, None) for row in page.items]
     else:
         page = paginate(service.waiting(current_user, service.TABS[tab]), page_number(), 25, scalars=False)
         rows = [(row, age(row.created_at)) for row in page.items]
     times = lifecycle.processing_times(current_user)
     return render("order_queue/index.html", "results", page=page, rows=rows, tab=tab, times=times,
-                  duration=lifecycle.duration)
+                  duration=lifecycle.duration, q=q)
 
 
 def _detail(order, status: int = 200, errors: dict | None = None, entered: dict | None = None):

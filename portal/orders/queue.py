@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from portal.catalogue.models import Product
 from portal.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -36,7 +36,8 @@ def _check(user) -> None:
 
 
 # queue tab → the order status it lists ("returns" lists requested returns instead of orders)
-TABS = {"submitted": "submitted", "approved": "approved", "shipped": "shipped", "returns": None}
+TABS = {"submitted": "submitted", "approved": "approved", "shipped": "shipped", "returns": None, "all": None}
+SEARCH_MAX = 100
 
 
 # the queue rows' columns: what the table shows, not whole Order objects
@@ -63,6 +64,22 @@ def waiting_returns(user):
             .join(Partner, Partner.id == ReturnRequest.partner_id)
             .where(ReturnRequest.status == "requested", partner_scope(user, ReturnRequest.partner_id))
             .order_by(ReturnRequest.created_at, ReturnRequest.id))
+
+
+def all_orders(user, q: str = ""):
+    """Statement for the "All orders" tab: every order in the user's scope, newest first, or the ones whose
+    order number or PO number is ``q`` (exact, either case: both are indexed, so a lookup stays instant over
+    millions of orders — a substring search would scan them all). Core rows: the queue's columns + status."""
+    _check(user)
+    stmt = (select(*_ROW_COLUMNS, Order.status).join(Partner, Partner.id == Order.partner_id)
+            .where(partner_scope(user, Order.partner_id)))
+    if q := (q or "").strip()[:SEARCH_MAX]:
+        # the lookup first, on its own: combined with the scope, a planner may walk the scope's orders instead
+        wanted = {q, q.upper()}
+        ids = list(db.session.scalars(select(Order.id).where(or_(Order.number.in_(wanted), Order.po_number.in_(wanted)))
+                                      .limit(1000)))
+        stmt = stmt.where(Order.id.in_(ids))
+    return stmt.order_by(Order.created_at.desc(), Order.id.desc())
 
 
 def get(user, order_id: int) -> Order:

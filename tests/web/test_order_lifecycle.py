@@ -640,3 +640,32 @@ def test_the_queue_keeps_the_processing_time_in_redis_for_a_while_per_scope(app,
     finally:
         app.config["KPI_CACHE_SECONDS"] = 0
         forget()
+
+
+@pytest.mark.pg
+def test_the_all_orders_tab_lists_every_order_in_scope_and_finds_one_by_number_or_po(db, client, login, world,
+                                                                                   count_queries):
+    item = product(db, 10)
+    delivered = make_order(db, world.buyer, [(item, 1)], status="delivered", hours_ago=50, po="PO-FINDME-1")
+    cancelled = make_order(db, world.buyer, [(item, 1)], status="cancelled", hours_ago=5, po="PO-OTHER-2")
+    foreign = make_order(db, world.stranger, [(item, 1)], status="delivered", po="PO-FINDME-3")
+    db.session.commit()
+    login(world.manager)
+    html = text(client.get("/queue/?tab=all", headers=EN))
+    assert html.index(f">{cancelled.number}</a>") < html.index(f">{delivered.number}</a>")  # newest first
+    assert "Delivered" in html and "Cancelled" in html
+    assert f">{foreign.number}</a>" not in html  # another manager's partner
+    found = text(client.get("/queue/?tab=all&q=po-findme-1", headers={**EN, "HX-Request": "true"}))
+    assert f">{delivered.number}</a>" in found and f">{cancelled.number}</a>" not in found
+    assert "<nav" not in found  # htmx: the results only
+    assert f">{cancelled.number}</a>" in text(client.get(f"/queue/?tab=all&q={cancelled.number}", headers=EN))
+    assert f">{foreign.number}</a>" not in text(client.get("/queue/?tab=all&q=PO-FINDME-3", headers=EN))
+    assert "No orders match." in text(client.get("/queue/?tab=all&q=%25_nothing", headers=EN))
+    with count_queries() as few:
+        client.get("/queue/?tab=all", headers=EN)
+    for n in range(30):
+        make_order(db, world.buyer, [(item, 1)], status="delivered", po=f"PO-MANY-{n}")
+    db.session.commit()
+    with count_queries() as many:
+        client.get("/queue/?tab=all", headers=EN)
+    assert many.count == few.count
