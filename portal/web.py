@@ -170,33 +170,30 @@ def install(app) -> None:
 
 
 class _RequestDomain(Domain):
-    """The default domain, remembering the request's catalogue next to the locale it is for
-    (``force_locale`` swaps the locale object, which invalidates the pair)."""
+    """The default domain, remembering the request's catalogue next to the locale it is for."""
 
     def get_translations(self):
-        namespace = _babel_namespace()
-        locale = getattr(namespace, "babel_locale", None)
-        cached = getattr(namespace, "portal_translations", None)
-        if cached is not None and locale is not None and cached[0] is locale:
-            return cached[1]
-        translations = super().get_translations()
-        if namespace is None:
-            namespace = _babel_namespace()  # created by super().get_translations()
-        if namespace is not None:
-            namespace.portal_translations = (getattr(namespace, "babel_locale", None), translations)
-        return translations
+        return _per_request("babel_locale", "portal_translations", super().get_translations)
 
 
 def _translations():
+    return _per_request("babel_locale", "portal_translations", get_translations)
+
+
+def _per_request(source: str, slot: str, compute):
+    """``compute()`` once per request for the Flask-Babel state ``g._flask_babel.<source>`` (the locale or
+    the time zone object): the result is kept in ``slot`` next to that object, so ``force_locale``, which
+    swaps the object, invalidates it. Pages ask for the locale name, zone name and catalogue dozens of times."""
     namespace = _babel_namespace()
-    locale = getattr(namespace, "babel_locale", None)
-    cached = getattr(namespace, "portal_translations", None)
-    if cached is not None and locale is not None and cached[0] is locale:
+    current = getattr(namespace, source, None)
+    cached = getattr(namespace, slot, None)
+    if cached is not None and current is not None and cached[0] is current:
         return cached[1]
-    translations = get_translations()
-    namespace = g._flask_babel  # created by get_translations()
-    namespace.portal_translations = (getattr(namespace, "babel_locale", None), translations)
-    return translations
+    value = compute()
+    namespace = _babel_namespace()  # compute() creates it when this request had none yet
+    if namespace is not None:
+        setattr(namespace, slot, (getattr(namespace, source, None), value))
+    return value
 
 
 @pass_eval_context
@@ -320,28 +317,12 @@ def format_money(cents: int | None, currency: str = "USD") -> str:
 
 def _locale_name() -> str:
     """``str(get_locale())``, once per request and locale (a list page formats dozens of amounts)."""
-    namespace = _babel_namespace()
-    locale = getattr(namespace, "babel_locale", None)
-    cached = getattr(namespace, "portal_locale_name", None)
-    if cached is not None and locale is not None and cached[0] is locale:
-        return cached[1]
-    name = str(get_locale())
-    namespace = g._flask_babel  # created by get_locale()
-    namespace.portal_locale_name = (getattr(namespace, "babel_locale", None), name)
-    return name
+    return _per_request("babel_locale", "portal_locale_name", lambda: str(get_locale()))
 
 
 def _zone_name() -> str:
     """``str(get_timezone())``, once per request and zone (a list page shows a time per row)."""
-    namespace = _babel_namespace()
-    zone = getattr(namespace, "babel_tzinfo", None)
-    cached = getattr(namespace, "portal_zone_name", None)
-    if cached is not None and zone is not None and cached[0] is zone:
-        return cached[1]
-    name = str(get_timezone())
-    namespace = g._flask_babel  # created by get_timezone()
-    namespace.portal_zone_name = (namespace.babel_tzinfo, name)
-    return name
+    return _per_request("babel_tzinfo", "portal_zone_name", lambda: str(get_timezone()))
 
 
 @lru_cache(maxsize=8192)
