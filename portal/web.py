@@ -8,20 +8,30 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import current_app, g, request, session, url_for
+from flask.globals import _cv_app
 from flask_babel import Domain, format_datetime, format_decimal, get_locale, get_timezone, get_translations
 from flask_babel import gettext as _
 from flask_login import current_user
-from jinja2 import pass_eval_context
+from jinja2 import pass_context, pass_eval_context
 from markupsafe import Markup
 
 from portal.core import htmx, money
 from portal.core.permissions import Permission, Role, deny_unmarked_endpoints, role_has
+from portal.core.sessions import CookieSessionInterface, install_csrf_reuse
 from portal.extensions import login_manager
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
+)
+
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
 )
 
 
@@ -41,13 +51,22 @@ def _accept_language() -> str | None:
 def _user():
     """The signed-in user (or Flask-Login's anonymous user) itself, not the proxy: once loaded for
     the request it is read from ``g`` (where Flask-Login keeps it)."""
-    user = g.get("_login_user") if g else None
+    namespace = _g()
+    user = getattr(namespace, "_login_user", None) if namespace is not None else None
     return user if user is not None else current_user._get_current_object()
 
 
 def _babel_namespace():
     """Flask-Babel's per-request namespace (``g._flask_babel``), or None outside an app context."""
-    return g.get("_flask_babel") if g else None
+    namespace = _g()
+    return getattr(namespace, "_flask_babel", None) if namespace is not None else None
+
+
+def _g():
+    """The app context's ``g`` itself, or None outside one. Reading through the ``g`` proxy costs a few
+    µs per access (werkzeug's LocalProxy); the per-request helpers here are read dozens of times a page."""
+    context = _cv_app.get(None)
+    return context.g if context is not None else None
 
 
 def select_locale() -> str:
@@ -118,18 +137,19 @@ def install(app) -> None:
 
     app.before_request(deny_unmarked_endpoints)
 
+    app.session_interface = CookieSessionInterface()
+    install_csrf_reuse(app)
+
     @app.after_request
     def _security_headers(response):
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CSP)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        present = {name.lower() for name, _value in headers.items()}
+        headers.extend([(name, value) for name, value in SECURITY_HEADERS if name.lower() not in present])
         # signed in: the user loaded for this request, or a session naming one (no user load just for this)
         user = g.get("_login_user")
-        if (user is not None and user.is_authenticated) or "_user_id" in session:
-            headers.setdefault("Cache-Control", "private, no-store")
+        if "cache-control" not in present and (
+                (user is not None and user.is_authenticated) or "_user_id" in session):
+            headers["Cache-Control"] = "private, no-store"
         return response
 
     @app.context_processor
@@ -138,7 +158,8 @@ def install(app) -> None:
             "Permission": Permission,
             "Role": Role,
             "languages": current_app.config["LANGUAGES"],
-            "current_locale": str(get_locale()),
+            "current_locale": _locale_name(),
+            "current_zone": _zone_name(),
             "unread_count": _unread_count,
             "header_cart_count": _cart_count,
             # The user object itself, not Flask-Login's proxy: templates read it dozens of times
@@ -163,8 +184,8 @@ def install(app) -> None:
     app.jinja_env.globals.update(gettext=_template_gettext, _=_template_gettext, ngettext=_template_ngettext)
     # for _layout.html's macros, which web.layout_fragment() renders outside any page context
     app.jinja_env.globals.update(Permission=Permission, Role=Role, role_has=role_has)
-    app.jinja_env.filters["money"] = format_money
-    app.jinja_env.filters["when"] = format_when
+    app.jinja_env.filters["money"] = _money_filter
+    app.jinja_env.filters["when"] = _when_filter
     app.jinja_env.filters["number"] = format_decimal
     app.jinja_env.filters["field_errors"] = field_errors
 
@@ -315,6 +336,15 @@ def format_money(cents: int | None, currency: str = "USD") -> str:
     return _money(cents, currency, _locale_name())
 
 
+@pass_context
+def _money_filter(context, cents: int | None, currency: str = "USD") -> str:
+    """The ``money`` filter. A page's context carries its locale (``current_locale``, set per render, so
+    ``force_locale`` renders follow it): one dict lookup per amount instead of a Flask-Babel lookup."""
+    if cents is None:
+        return ""
+    return _money(cents, currency, context.get("current_locale") or _locale_name())
+
+
 def _locale_name() -> str:
     """``str(get_locale())``, once per request and locale (a list page formats dozens of amounts)."""
     return _per_request("babel_locale", "portal_locale_name", lambda: str(get_locale()))
@@ -332,13 +362,23 @@ def _money(cents: int, currency: str, locale: str) -> str:
 
 
 def format_when(value: datetime | None, fmt: str = "medium") -> str:
-    """A stored UTC time shown in the user's time zone and locale.
+    """A stored UTC time shown in the user's time zone and locale."""
+    return _when(value, fmt, _zone_name(), _locale_name()) if value else ""
 
-    Babel takes ~50 µs per call and list pages show a time per row; the result is a pure function
-    of (time, format, time zone, locale), so it is kept (bounded) for the rows shown again."""
+
+@pass_context
+def _when_filter(context, value: datetime | None, fmt: str = "medium") -> str:
+    """The ``when`` filter: zone and locale come from the page's context, like ``_money_filter``."""
     if not value:
         return ""
-    key = (value, fmt, _zone_name(), _locale_name())
+    zone, locale = context.get("current_zone") or _zone_name(), context.get("current_locale") or _locale_name()
+    return _when(value, fmt, zone, locale)
+
+
+def _when(value: datetime, fmt: str, zone: str, locale: str) -> str:
+    """Babel takes ~50 µs per call and list pages show a time per row; the result is a pure function
+    of (time, format, time zone, locale), so it is kept (bounded) for the rows shown again."""
+    key = (value, fmt, zone, locale)
     text = _when_cache.get(key)
     if text is None:
         if len(_when_cache) >= 20_000:
