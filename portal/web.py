@@ -296,38 +296,49 @@ def fixed_url(endpoint: str) -> str:
 
 
 def _unread_count() -> int:
-    """Once per request, for the header badge."""
+    """The header's unread badge, once per request (see ``_header_counts``)."""
     if "unread" not in g:
-        from portal.notifications.service import unread_count
-
-        user = _user()
-        g.unread = unread_count(user) if user.is_authenticated else 0
+        _header_counts()
     return g.unread
 
 
-_CART_LINES = None
-
-
 def _cart_count() -> int:
-    """The header cart badge: once per request, and the same ``g.cart_count`` the cart pages set
-    from the lines they already loaded (blueprints/cart.py). A Core count built once."""
-    global _CART_LINES
+    """The header's cart badge, once per request: the same ``g.cart_count`` the cart pages set from the
+    lines they already loaded (blueprints/cart.py), else from ``_header_counts``."""
     if "cart_count" not in g:
-        user = _user()
-        if not user.can(Permission.PLACE_ORDERS):
-            g.cart_count = 0
-        else:
-            if _CART_LINES is None:
-                from sqlalchemy import bindparam, func, select
-
-                from portal.orders.models import CartLine
-
-                table = CartLine.__table__
-                _CART_LINES = select(func.count()).select_from(table).where(table.c.user_id == bindparam("user_id"))
-            from portal.extensions import db
-
-            g.cart_count = db.session.connection().execute(_CART_LINES, {"user_id": user.id}).scalar() or 0
+        _header_counts()
     return g.cart_count
+
+
+_HEADER_COUNTS = None
+
+
+def _header_counts() -> None:
+    """Both header badges in one statement (built once): unread notifications and, for users who
+    order, cart lines. Sets ``g.unread`` and ``g.cart_count`` where not set yet."""
+    global _HEADER_COUNTS
+    user = _user()
+    if not user.is_authenticated:
+        unread = cart = 0
+    else:
+        if _HEADER_COUNTS is None:
+            from sqlalchemy import bindparam, func, select
+
+            from portal.notifications.service import UNREAD
+            from portal.orders.models import CartLine
+
+            lines = CartLine.__table__
+            cart_lines = select(func.count()).select_from(lines).where(lines.c.user_id == bindparam("user_id"))
+            _HEADER_COUNTS = select(UNREAD.scalar_subquery(), cart_lines.scalar_subquery())
+        from portal.extensions import db
+
+        unread, cart = db.session.connection().execute(_HEADER_COUNTS, {"user_id": user.id}).one()
+        if not user.can(Permission.PLACE_ORDERS):
+            cart = 0
+    if "unread" not in g:
+        g.unread = unread or 0
+    if "cart_count" not in g:
+        g.cart_count = cart or 0
 
 
 def format_money(cents: int | None, currency: str = "USD") -> str:

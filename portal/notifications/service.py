@@ -123,14 +123,15 @@ def for_user(user):
 
 
 # The header badge runs on every page: a Core statement built once (on the (user_id, read) index),
-# executed on the session's connection, skips the ORM's per-call statement building (~0.4 ms).
-_UNREAD = (select(func.count()).select_from(Notification.__table__)
+# executed on the session's connection, skips the ORM's per-call statement building (~0.4 ms). The layout
+# asks it together with the cart's count (web._header_counts).
+UNREAD = (select(func.count()).select_from(Notification.__table__)
            .where(Notification.__table__.c.user_id == bindparam("user_id"),
                   Notification.__table__.c.read == false()))
 
 
 def unread_count(user) -> int:
-    return db.session.connection().execute(_UNREAD, {"user_id": user.id}).scalar() or 0
+    return db.session.connection().execute(UNREAD, {"user_id": user.id}).scalar() or 0
 
 
 def mark_read(user, notification_id: int | None = None) -> int:
