@@ -12,6 +12,7 @@ commit.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import astuple, dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -441,18 +442,28 @@ def processing_times(user, days: int = 30, now: datetime | None = None) -> Proce
     if not ttl or now is not None:
         return _processing_times(user, days, now or utcnow())
     key = f"portal:kpi:processing:{_scope_key(user)}:{days}"
+    local = _local_kpis.get(key)
+    if local is not None and local[0] > time.monotonic():
+        return local[1]
     try:
         cached = queue.connection().get(key)
     except RedisError:  # the cache is an optimisation: without Redis, compute
         cached = None
     if cached:
-        return ProcessingTimes(*json.loads(cached))
-    times = _processing_times(user, days, utcnow())
-    try:
-        queue.connection().set(key, json.dumps(astuple(times)), ex=ttl)
-    except RedisError:
-        pass
+        times = ProcessingTimes(*json.loads(cached))
+    else:
+        times = _processing_times(user, days, utcnow())
+        try:
+            queue.connection().set(key, json.dumps(astuple(times)), ex=ttl)
+        except RedisError:
+            pass
+    # and for a few seconds in this process too: a Redis round trip is ~0.3 ms of a ~5 ms page
+    _local_kpis[key] = (time.monotonic() + min(ttl, LOCAL_KPI_SECONDS), times)
     return times
+
+
+LOCAL_KPI_SECONDS = 10
+_local_kpis: dict[str, tuple[float, ProcessingTimes]] = {}
 
 
 def _scope_key(user) -> str:

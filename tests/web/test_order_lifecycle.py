@@ -18,6 +18,7 @@ from portal.core.audit import AuditEntry
 from portal.core.permissions import Role
 from portal.core.time import utcnow
 from portal.notifications.models import Notification
+from portal.orders import lifecycle
 from portal.orders.models import Credit, CreditLine, Order, OrderEvent, OrderLine, ReturnLine, ReturnRequest
 from tests import factories
 
@@ -619,9 +620,11 @@ def test_the_queue_keeps_the_processing_time_in_redis_for_a_while_per_scope(app,
     db.session.commit()
     conn = queue.connection(app)
 
-    def forget():
+    def forget(local: bool = True):
         for key in conn.scan_iter("portal:kpi:*"):
             conn.delete(key)
+        if local:
+            lifecycle._local_kpis.clear()
 
     forget()
     app.config["KPI_CACHE_SECONDS"] = 60
@@ -630,7 +633,17 @@ def test_the_queue_keeps_the_processing_time_in_redis_for_a_while_per_scope(app,
         assert "5 h 0 min" in text(client.get("/queue/", headers=EN))
         order.approval_seconds = 7 * 3600
         db.session.commit()
-        assert "5 h 0 min" in text(client.get("/queue/", headers=EN))  # read from Redis, not recomputed
+        assert "5 h 0 min" in text(client.get("/queue/", headers=EN))  # read from the cache, not recomputed
+        forget(local=False)
+        assert "5 h 0 min" in text(client.get("/queue/", headers=EN))  # this process kept it a few seconds
+        lifecycle._local_kpis.clear()
+        assert "7 h 0 min" in text(client.get("/queue/", headers=EN))  # neither cache: computed again
+        order.approval_seconds = 5 * 3600
+        db.session.commit()
+        lifecycle._local_kpis.clear()
+        assert "7 h 0 min" in text(client.get("/queue/", headers=EN))  # from Redis again
+        order.approval_seconds = 7 * 3600
+        db.session.commit()
         switch(client, login, world.other_manager)  # another scope never reads the first one's figures
         html = text(client.get("/queue/", headers=EN))
         assert "5 h 0 min" not in html and "7 h 0 min" not in html
