@@ -558,6 +558,40 @@ def test_approval_and_shipping_times_are_stored_and_the_queue_shows_their_averag
     assert "20 h 0 min" not in text(client.get("/queue/", headers=EN))
 
 
+@pytest.mark.pg
+def test_the_queue_shows_the_median_next_to_the_average(db, client, login, world):
+    item = product(db, 10)
+    hours = [1, 2, 10]
+    orders = [make_order(db, world.buyer, [(item, 1)], status="approved", hours_ago=h + 1) for h in hours]
+    for order, h in zip(orders, hours, strict=True):
+        order.approval_seconds = h * 3600
+    old = make_order(db, world.buyer, [(item, 1)], status="approved", hours_ago=24 * 40)
+    old.approval_seconds = 1  # placed 40 days ago: outside the window
+    db.session.commit()
+    times = lifecycle.processing_times(world.manager)
+    assert (times.approved, times.approval_avg, times.approval_median) == (3, 15600, 2 * 3600)  # avg 4 h 20 min
+    assert times.shipped == 0 and times.shipping_avg is None and times.shipping_median is None
+    fourth = make_order(db, world.buyer, [(item, 1)], status="shipped", hours_ago=30)
+    fourth.approval_seconds, fourth.shipping_seconds = 20 * 3600 + 1, 3600
+    db.session.commit()
+    times = lifecycle.processing_times(world.manager)
+    # an even count: the mean of the two middle values (2 h and 10 h), half-up to whole seconds
+    assert (times.approved, times.approval_median) == (4, 6 * 3600)
+    assert (times.shipped, times.shipping_avg, times.shipping_median) == (1, 3600, 3600)
+    assert lifecycle.processing_times(world.other_manager).approval_median is None  # another scope
+    login(world.manager)
+    html = text(client.get("/queue/", headers=EN))
+    assert "median 6 h 0 min" in html and "8 h 15 min" in html and "median 1 h 0 min" in html
+
+
+def test_the_median_of_an_even_count_rounds_half_up(db, world):
+    item = product(db, 10)
+    for seconds in (1, 2):
+        make_order(db, world.buyer, [(item, 1)], status="approved", hours_ago=2).approval_seconds = seconds
+    db.session.commit()
+    assert lifecycle.processing_times(world.manager).approval_median == 2  # 1.5 s -> 2 s
+
+
 @pytest.mark.parametrize("tab", ["submitted", "approved", "shipped", "returns"])
 def test_each_queue_tab_runs_a_constant_number_of_queries(db, client, login, world, count_queries, tab):
     item = product(db, 100)
