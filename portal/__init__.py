@@ -37,13 +37,13 @@ def _init_extensions(app: Flask) -> None:
 
     from portal.core import queue, sqlite
     from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
-    from portal.web import select_locale, select_timezone
+    from portal.web import babel_locale, babel_timezone
 
     db.init_app(app)
     sqlite.install(app)
     migrate.init_app(app, db, render_as_batch=True, directory=os.path.join(app.root_path, "..", "migrations"))
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    babel.init_app(app, locale_selector=babel_locale, timezone_selector=babel_timezone)
     Htmx(app)
     if not app.config.get("RATELIMIT_STORAGE_URI"):
         # Same Redis as the queue; the URL is resolved lazily so no server starts at import.

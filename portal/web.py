@@ -7,6 +7,8 @@ from datetime import datetime
 from functools import lru_cache
 from urllib.parse import urlsplit
 
+import pytz
+from babel import Locale
 from flask import current_app, g, request, session, url_for
 from flask.globals import _cv_app
 from flask_babel import Domain, format_datetime, format_decimal, get_locale, get_timezone, get_translations
@@ -83,6 +85,27 @@ def select_timezone() -> str:
     if user and user.is_authenticated:
         return user.timezone
     return "UTC"
+
+
+def babel_locale() -> Locale:
+    """Flask-Babel's locale selector: ``select_locale()`` as a Locale object made once per name (given a
+    name, Flask-Babel parses it again on every request, ~0.1 ms)."""
+    return _locale_object(select_locale())
+
+
+def babel_timezone():
+    """Flask-Babel's time zone selector: ``select_timezone()`` as a zone object made once per name."""
+    return _zone_object(select_timezone())
+
+
+@lru_cache(maxsize=64)
+def _locale_object(name: str) -> Locale:
+    return Locale.parse(name)
+
+
+@lru_cache(maxsize=1024)
+def _zone_object(name: str):
+    return pytz.timezone(name)
 
 
 def safe_next(target: str | None) -> str | None:
@@ -183,7 +206,8 @@ def install(app) -> None:
     # always %-formatted), without their second trip through ``context.call`` on every string.
     app.jinja_env.globals.update(gettext=_template_gettext, _=_template_gettext, ngettext=_template_ngettext)
     # for _layout.html's macros, which web.layout_fragment() renders outside any page context
-    app.jinja_env.globals.update(Permission=Permission, Role=Role, role_has=role_has)
+    app.jinja_env.globals.update(Permission=Permission, Role=Role, role_has=role_has, fixed_url=fixed_url,
+                                 badge=badge)
     app.jinja_env.filters["money"] = _money_filter
     app.jinja_env.filters["when"] = _when_filter
     app.jinja_env.filters["number"] = format_decimal
@@ -266,16 +290,28 @@ def fragment(template: str, name: str, **args) -> Markup:
     """The macro ``name`` of ``template`` rendered with ``args`` (hashable; lists count as tuples),
     cached per app, locale and mount point (not in debug, where templates reload)."""
     values = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in args.items()))
-    cache_key = (current_app._get_current_object(), template, name, request.script_root, _locale_name(), values)
+    return _remembered((template, name, values), lambda: getattr(
+        current_app.jinja_env.get_template(template).module, name)(**args))
+
+
+def _remembered(key: tuple, render) -> Markup:
+    """``render()`` as Markup, kept per app, mount point, locale and ``key`` (see ``fragment``)."""
+    cache_key = (current_app._get_current_object(), request.script_root, _locale_name(), key)
     html = _fragments.get(cache_key)
     if html is None:
-        macro = getattr(current_app.jinja_env.get_template(template).module, name)
-        html = Markup(str(macro(**args)))
+        html = Markup(str(render()))
         if not current_app.debug:
             if len(_fragments) >= _MAX_FRAGMENTS:
                 _fragments.clear()
             _fragments[cache_key] = html
     return html
+
+
+def badge(template: str, count: int) -> Markup:
+    """A header badge (``cart/_badge.html``, ``notifications/_badge.html``) for ``count``: a pure function
+    of the count, the locale and the mount point, so rendered once per key like ``fragment`` (an
+    ``{% include %}`` per badge cost ~0.1 ms a page). Their htmx refreshes render the templates directly."""
+    return _remembered((template, count), lambda: current_app.jinja_env.get_template(template).render(n=count))
 
 
 def layout_fragment(name: str, **args) -> Markup:
