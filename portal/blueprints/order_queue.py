@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from portal.core.errors import Invalid
 from portal.core.htmx import redirect_to, render
-from portal.core.pagination import page_number, paginate
+from portal.core.pagination import page_number
 from portal.core.permissions import Permission, require
 from portal.core.time import utcnow
 from portal.extensions import db
@@ -29,13 +29,13 @@ def index():
     age = service.ager(utcnow())  # Core rows (only the shown columns); the age formats translated once
     q = request.args.get("q", "").strip()[:service.SEARCH_MAX]
     if tab == "returns":
-        page = paginate(service.waiting_returns(current_user), page_number(), 25, scalars=False)
+        page = service.waiting_returns(current_user, page_number(), 25)
         rows = [(row, age(row.return_created_at)) for row in page.items]
     elif tab == "all":
-        page = paginate(service.all_orders(current_user, q), page_number(), 25, scalars=False)
+        page = service.all_orders(current_user, q, page_number(), 25)
         rows = [(row, None) for row in page.items]
     else:
-        page = paginate(service.waiting(current_user, service.TABS[tab]), page_number(), 25, scalars=False)
+        page = service.waiting(current_user, service.TABS[tab], page_number(), 25)
         rows = [(row, age(row.created_at)) for row in page.items]
     times = lifecycle.processing_times(current_user)
     return render("order_queue/index.html", "results", page=page, rows=rows, tab=tab, times=times,

@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from portal.core.errors import Invalid
 from portal.core.htmx import redirect_to, render
-from portal.core.pagination import page_number, paginate
+from portal.core.pagination import page_number
 from portal.core.permissions import Permission, require
 from portal.core.time import utcnow
 from portal.extensions import db
@@ -83,7 +83,7 @@ def index():
     args = {k: request.args.get(k, "").strip()[:100] for k in ("status", "po", "sku", "from", "to")}
     filters = orders.Filters(status=args["status"], po=args["po"], sku=args["sku"],
                              date_from=orders.parse_date(args["from"]), date_to=orders.parse_date(args["to"]))
-    page = paginate(orders.list_rows(current_user, filters, select_timezone()), page_number(), 25, scalars=False)
+    page = orders.history_page(current_user, filters, select_timezone(), page_number(), 25)
     # the status labels as text once per request, not a lazy string turned into text per row
     labels = {status: str(label) for status, label in orders.STATUS_LABELS.items()}
     return render("orders/index.html", "results", page=page, filters=args, statuses=list(labels),

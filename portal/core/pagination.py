@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import request
+from sqlalchemy import bindparam
 
 from portal.extensions import db
 
@@ -38,11 +39,45 @@ def page_number(arg: str = "page") -> int:
     return min(max(number, 1), 100_000)
 
 
-def paginate(stmt, number: int, size: int, scalars: bool = True) -> Page:
-    """One page of ``stmt``: its objects (``scalars``) or its rows as named tuples (see ``plain_rows``)."""
+def paginate(stmt, number: int, size: int, scalars: bool = True, params: dict | None = None) -> Page:
+    """One page of ``stmt`` (executed with ``params``): its objects (``scalars``) or its rows as named
+    tuples (see ``plain_rows``)."""
     size = min(max(size, 1), MAX_PAGE_SIZE)
-    result = db.session.execute(stmt.limit(size + 1).offset((number - 1) * size))
+    result = db.session.execute(stmt.limit(size + 1).offset((number - 1) * size), params)
     rows = list(result.scalars()) if scalars else plain_rows(result)
+    return Page(items=rows[:size], number=number, size=size, has_next=len(rows) > size)
+
+
+# --- statements built once ---------------------------------------------------------------------------
+# Building a SQLAlchemy statement and looking up its compiled form costs ~0.5 ms of Python per call on
+# the list pages, more than their indexed query. The hot lists (order history, order queue) build theirs
+# once per *shape* (which filters are present, which kind of tenancy scope) with a bind parameter for
+# every value and for the page's LIMIT/OFFSET, and only bind values per request.
+
+_prepared: dict[tuple, Any] = {}
+
+
+def prepared(key: tuple, build) -> Any:
+    """``build()``'s statement, built once per ``key`` (which must name everything the statement's
+    structure depends on; values go in bind parameters). Add ``bound_page`` for ``paginate_bound``."""
+    stmt = _prepared.get(key)
+    if stmt is None:
+        stmt = _prepared[key] = build()
+    return stmt
+
+
+def bound_page(stmt):
+    """``stmt`` with LIMIT and OFFSET as bind parameters (``paginate_bound`` sets them)."""
+    return stmt.limit(bindparam("page_limit")).offset(bindparam("page_offset"))
+
+
+def paginate_bound(stmt, params: dict, number: int, size: int) -> Page:
+    """One page of a ``bound_page`` statement of columns, executed on the session's connection (no ORM
+    objects), rows as named tuples."""
+    size = min(max(size, 1), MAX_PAGE_SIZE)
+    result = db.session.connection().execute(stmt, {**params, "page_limit": size + 1,
+                                                    "page_offset": (number - 1) * size})
+    rows = plain_rows(result)
     return Page(items=rows[:size], number=number, size=size, has_next=len(rows) > size)
 
 

@@ -13,16 +13,17 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from portal.catalogue.models import Product
 from portal.core.errors import Forbidden, Invalid, NotFound
 from portal.core.money import from_cents
+from portal.core.pagination import Page, bound_page, paginate_bound, prepared
 from portal.core.permissions import Permission
 from portal.core.time import to_zone
 from portal.extensions import db
 from portal.orders.models import CartLine, Order, OrderEvent, OrderLine
-from portal.partners.service import partner_scope
+from portal.partners.service import partner_scope, partner_scope_bound
 
 STATUS_LABELS = {
     "submitted": _l("Submitted"), "approved": _l("Approved"), "rejected": _l("Rejected"),
@@ -59,32 +60,64 @@ def parse_date(text: str | None) -> date | None:
 def visible(user, staff: bool = False):
     """Orders ``user`` may see. ``staff=True`` (the API's read-only listing) also lets vendor staff who
     handle orders (admins, channel managers) read the orders in their scope."""
-    if not (staff and user.can(Permission.APPROVE_ORDERS)):
-        _check(user)
+    _allowed(user, staff)
     return select(Order).where(partner_scope(user, Order.partner_id))
 
 
-def list_orders(user, filters: Filters, tz_name: str = "UTC", staff: bool = False):
-    """The statement for the history list, newest first."""
-    stmt = visible(user, staff)
+def _allowed(user, staff: bool) -> None:
+    if not (staff and user.can(Permission.APPROVE_ORDERS)):
+        _check(user)
+
+
+def _filtered(filters: Filters, tz_name: str) -> tuple[tuple[str, ...], list, dict]:
+    """The filters as WHERE clauses with bind parameters: which are present (the statement's shape), the
+    clauses, and the values to bind."""
+    shape, clauses, params = [], [], {}
     if filters.status in STATUS_LABELS:
-        stmt = stmt.where(Order.status == filters.status)
+        shape.append("status")
+        clauses.append(Order.status == bindparam("status"))
+        params["status"] = filters.status
     if filters.po:
-        stmt = stmt.where(Order.po_number.ilike(f"%{filters.po}%"))
+        shape.append("po")
+        clauses.append(Order.po_number.ilike(bindparam("po")))
+        params["po"] = f"%{filters.po}%"
     if filters.sku:
-        stmt = stmt.where(select(OrderLine.id).where(OrderLine.order_id == Order.id,
-                                                     OrderLine.sku == filters.sku).exists())
+        shape.append("sku")
+        clauses.append(select(OrderLine.id).where(OrderLine.order_id == Order.id,
+                                                  OrderLine.sku == bindparam("sku")).exists())
+        params["sku"] = filters.sku
     if filters.date_from:
-        stmt = stmt.where(Order.created_at >= _day_start(filters.date_from, tz_name))
+        shape.append("from")
+        clauses.append(Order.created_at >= bindparam("placed_from"))
+        params["placed_from"] = _day_start(filters.date_from, tz_name)
     if filters.date_to:
-        stmt = stmt.where(Order.created_at < _day_start(filters.date_to + timedelta(days=1), tz_name))
-    return stmt.order_by(Order.created_at.desc(), Order.id.desc())
+        shape.append("to")
+        clauses.append(Order.created_at < bindparam("placed_before"))
+        params["placed_before"] = _day_start(filters.date_to + timedelta(days=1), tz_name)
+    return tuple(shape), clauses, params
 
 
-def list_rows(user, filters: Filters, tz_name: str = "UTC"):
-    """``list_orders`` for the history page: Core rows with only the shown columns, not ORM objects."""
-    return list_orders(user, filters, tz_name).with_only_columns(
-        Order.id, Order.number, Order.po_number, Order.created_at, Order.status, Order.total_cents, Order.currency)
+def list_orders(user, filters: Filters, tz_name: str = "UTC", staff: bool = False, columns=None):
+    """The history list, newest first: ``(statement, parameters)`` (ORM objects, or ``columns``)."""
+    _allowed(user, staff)
+    _kind, scope, params = partner_scope_bound(user, Order.partner_id)
+    _shape, clauses, values = _filtered(filters, tz_name)
+    stmt = (select(*columns) if columns else select(Order)).where(scope, *clauses)
+    return stmt.order_by(Order.created_at.desc(), Order.id.desc()), {**params, **values}
+
+
+HISTORY_COLUMNS = (Order.id, Order.number, Order.po_number, Order.created_at, Order.status, Order.total_cents,
+                   Order.currency)
+
+
+def history_page(user, filters: Filters, tz_name: str, number: int, size: int) -> Page:
+    """One page of the history list (only the shown columns), its statement built once per shape."""
+    _check(user)
+    kind, _scope, scope_params = partner_scope_bound(user, Order.partner_id)
+    shape, _clauses, values = _filtered(filters, tz_name)
+    stmt = prepared(("orders.history", kind, shape), lambda: bound_page(
+        list_orders(user, filters, tz_name, columns=HISTORY_COLUMNS)[0]))
+    return paginate_bound(stmt, {**scope_params, **values}, number, size)
 
 
 def get(user, order_id: int, staff: bool = False) -> Order:
@@ -121,16 +154,16 @@ def export_rows(user, filters: Filters, tz_name: str = "UTC") -> Iterator[list[s
     """
     line_count = (select(func.count(OrderLine.id)).where(OrderLine.order_id == Order.id)
                   .correlate(Order).scalar_subquery())
-    stmt = list_orders(user, filters, tz_name).with_only_columns(
+    stmt, params = list_orders(user, filters, tz_name, columns=(
         Order.number, Order.created_at, Order.po_number, Order.status, Order.total_cents, Order.currency,
-        line_count, Order.carrier, Order.tracking_number)
-    return _export_iter(stmt, tz_name)
+        line_count, Order.carrier, Order.tracking_number))
+    return _export_iter(stmt, params, tz_name)
 
 
-def _export_iter(stmt, tz_name: str) -> Iterator[list[str]]:
+def _export_iter(stmt, params: dict, tz_name: str) -> Iterator[list[str]]:
     from portal.catalogue.csv_io import _guard
 
-    result = db.session.execute(stmt.execution_options(yield_per=EXPORT_CHUNK))
+    result = db.session.execute(stmt.execution_options(yield_per=EXPORT_CHUNK), params)
     for partition in result.partitions():
         for number, created_at, po, status, total_cents, currency, n_lines, carrier, tracking in partition:
             label = STATUS_LABELS.get(status)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, false, select, true
+from sqlalchemy import ColumnElement, bindparam, false, select, true
 from sqlalchemy.orm import joinedload
 
 from portal.core import audit
@@ -21,16 +21,25 @@ def partner_scope(actor, partner_id_column) -> ColumnElement[bool]:
     admin and trainer: every partner. channel_manager: partners assigned to them.
     partner roles: their own company only. Rows with no partner (vendor-side rows) are seen by
     vendor staff only. Use it in every query that returns partner-owned rows.
+    The rule itself is ``partner_scope_bound``; this is that clause with its values filled in.
     """
+    _kind, clause, params = partner_scope_bound(actor, partner_id_column)
+    return clause.params(params) if params else clause
+
+
+def partner_scope_bound(actor, partner_id_column) -> tuple[str, ColumnElement[bool], dict]:
+    """The tenancy rule (see ``partner_scope``) with its values as bind parameters, for statements built
+    once and executed many times (``portal.core.pagination.paginate_bound``): the scope's kind (part of
+    such a statement's cache key), the clause, and the parameters to execute it with."""
     role = Role(actor.role)
     if role in (Role.ADMIN, Role.TRAINER):
-        return true()
+        return "all", true(), {}
     if role is Role.CHANNEL_MANAGER:
-        assigned = select(Partner.id).where(Partner.channel_manager_id == actor.id)
-        return partner_id_column.in_(assigned.scalar_subquery())
+        assigned = select(Partner.id).where(Partner.channel_manager_id == bindparam("scope_manager_id"))
+        return "manager", partner_id_column.in_(assigned.scalar_subquery()), {"scope_manager_id": actor.id}
     if actor.partner_id is None:
-        return false()
-    return partner_id_column == actor.partner_id
+        return "none", false(), {}
+    return "partner", partner_id_column == bindparam("scope_partner_id"), {"scope_partner_id": actor.partner_id}
 
 
 def visible_partners(actor):

@@ -102,6 +102,26 @@ def test_a_channel_manager_sees_only_assigned_partners_and_another_partners_orde
     assert db.session.get(Product, item.id).stock_on_hand == 10
 
 
+@pytest.mark.pg
+@pytest.mark.parametrize("tab", ["submitted", "approved", "all", "all-lookup"])
+def test_managers_taking_turns_on_a_tab_each_see_their_own_partners_orders(db, client, login, tab):
+    """Each tab's statement is built once per kind of scope and only its values are bound per request."""
+    managers = [factories.vendor(Role.CHANNEL_MANAGER) for _ in range(3)]
+    buyers = [factories.partner_user(factories.PartnerFactory(channel_manager_id=m.id)) for m in managers]
+    item = product(db, 10)
+    status = "approved" if tab == "approved" else "submitted"
+    made = {m.id: make_order(db, b, [(item, 1)], status=status, po="SAME-PO") for m, b in zip(managers, buyers,
+                                                                                             strict=True)}
+    db.session.commit()
+    url = {"submitted": "/queue/", "approved": "/queue/?tab=approved", "all": "/queue/?tab=all",
+           "all-lookup": "/queue/?tab=all&q=same-po"}[tab]
+    for manager in managers + managers[::-1]:
+        login(manager)
+        html = text(client.get(url, headers=EN))
+        assert {o.number for o in made.values() if o.number in html} == {made[manager.id].number}
+        client.post("/logout")
+
+
 def test_partner_users_and_trainers_have_no_queue(db, client, login, setup):
     _, buyer, _ = setup
     login(buyer)

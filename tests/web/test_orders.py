@@ -65,6 +65,21 @@ def test_history_shows_the_partners_orders_including_a_colleagues_and_not_anothe
 
 
 @pytest.mark.pg
+@pytest.mark.parametrize("query", ["", "?po=PO", "?status=submitted&sku=SKU-A"])
+def test_the_history_statement_built_once_serves_each_partner_its_own_orders(db, client, login, query):
+    """The list's statement is built once per shape and only its values are bound per request: partners
+    taking turns on the same shape each get their own orders."""
+    users = [factories.partner_user(factories.PartnerFactory(), Role.PARTNER_USER) for _ in range(3)]
+    made = {user.id: make_order(user) for user in users}
+    db.session.commit()
+    for user in users + users[::-1]:
+        login(user)
+        html = text(client.get(f"/orders/{query}", headers=EN))
+        assert numbers(html, list(made.values())) == {made[user.id].number}
+        client.post("/logout")
+
+
+@pytest.mark.pg
 def test_another_partners_order_is_404(db, client, login, partner_pair):
     me, _ = partner_pair
     other = make_order(factories.partner_user(factories.PartnerFactory(), Role.PARTNER_USER), po="SECRET-PO")
