@@ -8,7 +8,7 @@ from flask_login import current_user
 from portal.catalogue import files, service
 from portal.catalogue.forms import CatalogueFilters
 from portal.core.htmx import is_partial, render
-from portal.core.pagination import page_number, paginate
+from portal.core.pagination import page_number
 from portal.core.permissions import require
 
 bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
@@ -25,9 +25,8 @@ def _view(filters: CatalogueFilters) -> service.PriceView:
 def index():
     filters = CatalogueFilters.from_args(request.args)
     view = _view(filters)
-    stmt = service.visible_products(current_user, view, filters.q, filters.category, filters.sort,
-                                    filters.in_stock)
-    page = paginate(stmt, page_number(), PAGE_SIZE, scalars=False)
+    page = service.products_page(current_user, view, filters.q, filters.category, filters.sort, filters.in_stock,
+                                 page_number(), PAGE_SIZE)
     products = service.rows(page.items, view)
     context = {"page": page, "products": products, "filters": filters, "view": view,
                "sorts": service.SORTS}

@@ -23,6 +23,7 @@ from sqlalchemy import BigInteger, and_, bindparam, cast, func, literal, or_, se
 from portal.catalogue.models import Category, Product, ProductTierPrice, Tier
 from portal.catalogue.pricing import discount_percent, net_price_cents
 from portal.core.errors import NotFound
+from portal.core.pagination import Page, bound_page, paginate_bound, prepared
 from portal.core.permissions import Role
 from portal.extensions import db
 
@@ -131,15 +132,29 @@ _COLUMNS = (_P.id, _P.sku, _P.name, _P.description, _P.category_id, _C.name.labe
 
 
 def _base(actor, view: PriceView):
-    tier_id = view.tier.id if view.tier else None
-    tier_price = (_TP.price_cents if tier_id is not None else literal(None)).label("tier_price_cents")
+    stmt, params = _base_bound(actor, view)
+    return stmt.params(params)
+
+
+def _base_bound(actor, view: PriceView):
+    """The list's SELECT with bind parameters: (statement, parameters). Its shape: vendor or partner, with
+    or without a tier."""
+    tier_price = (_TP.price_cents if view.tier is not None else literal(None)).label("tier_price_cents")
     stmt = select(*_COLUMNS, tier_price).join_from(Product.__table__, Category.__table__,
                                                    _C.id == _P.category_id)
-    if tier_id is not None:
-        stmt = stmt.outerjoin(ProductTierPrice.__table__, and_(_TP.product_id == _P.id, _TP.tier_id == tier_id))
+    params = {}
+    if view.tier is not None:
+        stmt = stmt.outerjoin(ProductTierPrice.__table__,
+                              and_(_TP.product_id == _P.id, _TP.tier_id == bindparam("tier_id")))
+        params["tier_id"] = view.tier.id
     if not _is_vendor(actor):
         stmt = stmt.where(_P.active.is_(True))
-    return stmt
+    return stmt, params
+
+
+def _like_pattern(q: str) -> str:
+    """``q`` as a LIKE pattern matching it anywhere, ``%`` and ``_`` taken literally (escape ``/``)."""
+    return "%" + q.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
 
 
 def visible_products(actor, view: PriceView, q: str = "", category_id: int | None = None,
@@ -149,36 +164,64 @@ def visible_products(actor, view: PriceView, q: str = "", category_id: int | Non
     ``q`` matches SKU, name or description, case-insensitively, as a substring (so a Chinese
     word inside a name matches too). Sorting by price sorts by the actor's net price.
     """
-    stmt = _base(actor, view)
+    _key, build, params = visible_products_bound(actor, view, q, category_id, sort, in_stock)
+    return build().params(params)
+
+
+def products_page(actor, view: PriceView, q: str, category_id: int | None, sort: str, in_stock: bool,
+                  number: int, size: int) -> Page:
+    """One page of ``visible_products``, its statement built once per shape (``prepared``)."""
+    key, build, params = visible_products_bound(actor, view, q, category_id, sort, in_stock)
+    return paginate_bound(prepared(key, lambda: bound_page(build())), params, number, size)
+
+
+def visible_products_bound(actor, view: PriceView, q: str = "", category_id: int | None = None,
+                           sort: str = "name", in_stock: bool = False):
+    """``visible_products`` as (shape key, a builder of the statement with bind parameters, parameters)."""
     q = (q or "").strip()[:MAX_QUERY_LENGTH]
+    sort = sort if sort in SORTS else "name"
+    # SQLite's LIKE already ignores (ASCII) case, exactly as its lower() folds only ASCII: the same
+    # matches as ``lower(x) LIKE lower(q)`` without two function calls per row and column (search
+    # scans the catalogue). Other databases keep the case-folding ILIKE.
+    sqlite = db.session.get_bind().dialect.name == "sqlite"
+    key = ("catalogue.products", _is_vendor(actor), view.tier is not None, bool(q), category_id is not None,
+           bool(in_stock), sort, sqlite)
+    _stmt, params = _base_bound(actor, view)
     if q:
-        # SQLite's LIKE already ignores (ASCII) case, exactly as its lower() folds only ASCII: the same
-        # matches as ``lower(x) LIKE lower(q)`` without two function calls per row and column (search
-        # scans the catalogue). Other databases keep the case-folding ``icontains``.
-        if db.session.get_bind().dialect.name == "sqlite":
-            stmt = stmt.where(or_(_P.sku.contains(q, autoescape=True), _P.name.contains(q, autoescape=True),
-                                  _P.description.contains(q, autoescape=True)))
-        else:
-            stmt = stmt.where(or_(_P.sku.icontains(q, autoescape=True), _P.name.icontains(q, autoescape=True),
-                                  _P.description.icontains(q, autoescape=True)))
+        params["q_like"] = _like_pattern(q)
     if category_id is not None:
-        stmt = stmt.where(_P.category_id == category_id)
-    if in_stock:
-        stmt = stmt.where(_P.stock_on_hand >= _P.min_order_qty)
+        params["category_id"] = category_id
     if sort == "price":
-        # Net price × 10 000 before rounding: exact integers (64-bit: int32 cents × 10 000 overflows
-        # int32 on PostgreSQL), and rounding never reverses an order.
-        scaled_list = cast(_P.list_price_cents, BigInteger) * (10_000 - view.discount_bp)
-        if view.tier is not None:
-            key = func.coalesce(cast(_TP.price_cents, BigInteger) * 10_000, scaled_list)
-        else:
-            key = scaled_list
-        stmt = stmt.order_by(key, _P.name, _P.id)
-    elif sort == "newest":
-        stmt = stmt.order_by(_P.created_at.desc(), _P.id.desc())
-    else:
-        stmt = stmt.order_by(_P.name, _P.id)
-    return stmt
+        params["discount_left_bp"] = 10_000 - view.discount_bp
+
+    def build():
+        stmt, _params = _base_bound(actor, view)
+        if q:
+            pattern = bindparam("q_like")
+            if sqlite:
+                stmt = stmt.where(or_(_P.sku.like(pattern, escape="/"), _P.name.like(pattern, escape="/"),
+                                      _P.description.like(pattern, escape="/")))
+            else:
+                stmt = stmt.where(or_(_P.sku.ilike(pattern, escape="/"), _P.name.ilike(pattern, escape="/"),
+                                      _P.description.ilike(pattern, escape="/")))
+        if category_id is not None:
+            stmt = stmt.where(_P.category_id == bindparam("category_id"))
+        if in_stock:
+            stmt = stmt.where(_P.stock_on_hand >= _P.min_order_qty)
+        if sort == "price":
+            # Net price × 10 000 before rounding: exact integers (64-bit: int32 cents × 10 000 overflows
+            # int32 on PostgreSQL), and rounding never reverses an order.
+            scaled_list = cast(_P.list_price_cents, BigInteger) * bindparam("discount_left_bp", type_=BigInteger)
+            if view.tier is not None:
+                key_ = func.coalesce(cast(_TP.price_cents, BigInteger) * 10_000, scaled_list)
+            else:
+                key_ = scaled_list
+            return stmt.order_by(key_, _P.name, _P.id)
+        if sort == "newest":
+            return stmt.order_by(_P.created_at.desc(), _P.id.desc())
+        return stmt.order_by(_P.name, _P.id)
+
+    return key, build, params
 
 
 # a pure function of its three ints, called for every row of every list page
