@@ -74,6 +74,11 @@ def _render_item(type_, obj, autogen_context):
     return False
 
 
+def _include_name(name, type_, parent_names):
+    # the SQLite search index (migration 0008) and its FTS5 shadow tables are not models: never drop them
+    return not (type_ == "table" and name and name.startswith("products_search"))
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -95,6 +100,7 @@ def run_migrations_online():
     conf_args = current_app.extensions['migrate'].configure_args
     # UTCDateTime is a Python-side wrapper: the column in the database is a plain timestamptz.
     conf_args.setdefault("render_item", _render_item)
+    conf_args.setdefault("include_name", _include_name)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

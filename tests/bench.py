@@ -339,6 +339,8 @@ def main() -> int:
             Target("partners", "portal", "/partners/", "admin@demo.test", "Large "),
             # the large seed's catalogue: 10,000 products; "router" matches a few hundred (a full page of rows)
             Target("catalogue search", "portal", "/catalogue/?q=router", "ben@northwind.demo.test", 'data-sku="'),
+            # a term few products match (a model number, as a user types it): the search index's case
+            Target("search, rare term", "portal", "/catalogue/?q=G8129", "ben@northwind.demo.test", 'data-sku="'),
             Target("order history", "portal", "/orders/", "anna@northwind.demo.test", "ORD-"),
             Target("order queue", "portal", "/queue/", "admin@demo.test", "ORD-"),
             # hello again: the machine is shared, so the baseline is the mean of both hello runs

@@ -194,6 +194,36 @@ def test_percent_and_underscore_in_a_search_are_literal(client, login, shelf):
 
 
 @pytest.mark.pg
+def test_search_follows_renames_and_takes_quotes_literally(db, client, login, shelf):
+    login(member_of(None))
+    item = db.session.scalar(select(Product).where(Product.sku == "ER-1000"))
+    item.name, item.description = "Core Gateway", "Rack mount, OSPF"
+    item.stock_on_hand = 7  # an update of other columns too
+    db.session.flush()
+    assert rows(get(client, "/catalogue/?q=gateway")) == ["ER-1000"]
+    assert rows(get(client, "/catalogue/?q=Edge Router")) == []  # the old name is gone from the index
+    assert rows(get(client, "/catalogue/?q=bgp")) == []
+    assert rows(get(client, "/catalogue/?q=ospf")) == ["ER-1000"]
+    for nonsense in ('"', 'a"b"c', "NEAR(x y)", "sw* OR 1", "'; --"):
+        assert rows(get(client, "/catalogue/?q=" + nonsense.replace(" ", "+"))) == []
+
+
+def test_searches_of_three_characters_or_more_use_the_sqlite_index(client, login, shelf, count_queries):
+    """SQLite only (not marked pg): the trigram index is SQLite's; PostgreSQL searches with ILIKE."""
+    login(member_of(None))
+
+    def search_sql(q: str) -> str:
+        with count_queries() as counter:
+            html = get(client, f"/catalogue/?q={q}")
+        return html, " ".join(s for s in counter.statements if "FROM products" in s)
+
+    html, sql = search_sql("unmanaged")
+    assert rows(html) == ["SW-8U"] and "products_search MATCH" in sql and "LIKE" not in sql
+    html, sql = search_sql("路由")  # two characters: too short for trigrams, a scan finds it
+    assert rows(html) == ["IR-200"] and "products_search" not in sql and "LIKE" in sql
+
+
+@pytest.mark.pg
 def test_the_category_filter_shows_that_category_only(client, login, shelf):
     login(member_of(None))
     html = get(client, f"/catalogue/?category={shelf['switches'].id}")
