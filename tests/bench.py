@@ -288,14 +288,16 @@ def heaviest_notification_user(db_file: Path) -> tuple[str, int]:
 def table(results: list[Result], notes: list[str]) -> str:
     hellos = [r.rps for r in results if r.target.server == "hello" and r.target.path == "/"]
     hello = sum(hellos) / len(hellos)
-    head = (f"{'target':<15} {'path':<16} {'signed in as':<28} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} "
+    name_w = max(len("target"), *(len(r.target.name) for r in results))
+    path_w = max(len("path"), *(len(r.target.path) for r in results))
+    head = (f"{'target':<{name_w}} {'path':<{path_w}} {'signed in as':<28} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} "
             f"{'p99 ms':>7} {'KB':>6} {'vs hello':>9} {'ratio':>8} {'fail':>5}")
     lines = [head, "-" * len(head)]
     notes = [f"'vs hello' and 'ratio' compare with the mean of the hello runs: {hello:,.0f} req/s.", *notes]
     for r in results:
         pct = r.rps / hello * 100 if hello else 0.0
         ratio = f"1/{hello / r.rps:.1f}" if r.rps else "-"
-        lines.append(f"{r.target.name:<15} {r.target.path:<16} {r.target.user or '-':<28} {r.rps:>8,.0f} "
+        lines.append(f"{r.target.name:<{name_w}} {r.target.path:<{path_w}} {r.target.user or '-':<28} {r.rps:>8,.0f} "
                      f"{r.p50_ms:>7.1f} {r.p95_ms:>7.1f} {r.p99_ms:>7.1f} {r.bytes_per_response / 1024:>6.1f} "
                      f"{pct:>8.0f}% {ratio:>8} {r.failures:>5}")
     return "\n".join(lines + [""] + notes) + "\n"
