@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import astuple, dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -516,14 +517,24 @@ def _seconds(average) -> int | None:
 
 def duration(seconds: int | None) -> str:
     """Seconds for humans, like the queue's ages: "2 d 3 h", "5 h 12 min", "7 min"."""
-    if seconds is None:
-        return "—"
-    days, rest = divmod(max(int(seconds), 0), 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes = rest // 60
-    if days:
-        return _("%(d)s d %(h)s h", d=days, h=hours)
-    if hours:
-        return _("%(h)s h %(m)s min", h=hours, m=minutes)
-    return _("%(m)s min", m=minutes)
+    return duration_format()(seconds)
+
+
+def duration_format() -> Callable[[float | None], str]:
+    """``duration`` for many values (a page of queue ages): the three formats are translated once."""
+    days_hours, hours_minutes, minutes_only = _("%(d)s d %(h)s h"), _("%(h)s h %(m)s min"), _("%(m)s min")
+
+    def format_(seconds: float | None) -> str:
+        if seconds is None:
+            return "—"
+        days, rest = divmod(max(int(seconds), 0), 86400)
+        hours, rest = divmod(rest, 3600)
+        minutes = rest // 60
+        if days:
+            return days_hours % {"d": days, "h": hours}
+        if hours:
+            return hours_minutes % {"h": hours, "m": minutes}
+        return minutes_only % {"m": minutes}
+
+    return format_
 

@@ -19,7 +19,7 @@ from portal.core.pagination import Page, bound_page, paginate_bound, prepared
 from portal.core.permissions import Permission
 from portal.core.time import utcnow
 from portal.extensions import db
-from portal.orders.lifecycle import kpi_seconds, record_transition, status_label
+from portal.orders.lifecycle import duration_format, kpi_seconds, record_transition, status_label
 from portal.orders.models import Order, OrderLine, ReturnRequest
 from portal.partners.models import Partner
 from portal.partners.service import partner_scope, partner_scope_bound
@@ -123,22 +123,10 @@ def age(order, now: datetime | None = None) -> str:
 
 
 def ager(now: datetime | None = None) -> Callable[[datetime], str]:
-    """``age`` for a page of rows: the three formats are translated once, not once per row."""
+    """``age`` for a page of rows (``lifecycle.duration_format``: the formats translated once)."""
     now = now or utcnow()
-    days_hours, hours_minutes, minutes_only = _("%(d)s d %(h)s h"), _("%(h)s h %(m)s min"), _("%(m)s min")
-
-    def age_of(created_at: datetime) -> str:
-        seconds = max(int((now - created_at).total_seconds()), 0)
-        days, rest = divmod(seconds, 86400)
-        hours, rest = divmod(rest, 3600)
-        minutes = rest // 60
-        if days:
-            return days_hours % {"d": days, "h": hours}
-        if hours:
-            return hours_minutes % {"h": hours, "m": minutes}
-        return minutes_only % {"m": minutes}
-
-    return age_of
+    format_ = duration_format()
+    return lambda created_at: format_((now - created_at).total_seconds())
 
 
 def _lock_submitted(user, order_id: int) -> Order:
