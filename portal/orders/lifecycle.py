@@ -28,13 +28,13 @@ from portal.accounts.models import User
 from portal.catalogue.models import Product
 from portal.core import audit, queue
 from portal.core.errors import Conflict, Forbidden, Invalid, NotFound
-from portal.core.permissions import Permission, Role
+from portal.core.permissions import Permission
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.notifications.service import notify
 from portal.orders.models import Credit, CreditLine, Order, OrderEvent, OrderLine, ReturnLine, ReturnRequest
 from portal.partners.models import Partner
-from portal.partners.service import partner_scope
+from portal.partners.service import partner_scope, partner_scope_bound
 
 REASON_MAX = 500
 RETURN_REASON_MAX = 1000
@@ -470,13 +470,9 @@ _local_kpis: dict[str, tuple[float, ProcessingTimes]] = {}
 
 
 def _scope_key(user) -> str:
-    """Who sees the same orders as ``user`` (the cases of ``partner_scope``)."""
-    role = Role(user.role)
-    if role in (Role.ADMIN, Role.TRAINER):
-        return "all"
-    if role is Role.CHANNEL_MANAGER:
-        return f"manager-{user.id}"
-    return f"partner-{user.partner_id}"
+    """Who sees the same orders as ``user``: the tenancy rule's kind and values (``partner_scope_bound``)."""
+    kind, _clause, params = partner_scope_bound(user, Order.partner_id)
+    return "-".join([kind, *(str(value) for value in params.values())])
 
 
 def _processing_times(user, days: int, now: datetime) -> ProcessingTimes:
