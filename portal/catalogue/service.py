@@ -132,24 +132,25 @@ _COLUMNS = (_P.id, _P.sku, _P.name, _P.description, _P.category_id, _C.name.labe
 
 
 def _base(actor, view: PriceView):
-    stmt, params = _base_bound(actor, view)
-    return stmt.params(params)
+    return _base_bound(actor, view).params(_base_params(view))
 
 
 def _base_bound(actor, view: PriceView):
-    """The list's SELECT with bind parameters: (statement, parameters). Its shape: vendor or partner, with
-    or without a tier."""
+    """The list's SELECT with a bind parameter for the tier (``_base_params``). Its shape: vendor or
+    partner, with or without a tier."""
     tier_price = (_TP.price_cents if view.tier is not None else literal(None)).label("tier_price_cents")
     stmt = select(*_COLUMNS, tier_price).join_from(Product.__table__, Category.__table__,
                                                    _C.id == _P.category_id)
-    params = {}
     if view.tier is not None:
         stmt = stmt.outerjoin(ProductTierPrice.__table__,
                               and_(_TP.product_id == _P.id, _TP.tier_id == bindparam("tier_id")))
-        params["tier_id"] = view.tier.id
     if not _is_vendor(actor):
         stmt = stmt.where(_P.active.is_(True))
-    return stmt, params
+    return stmt
+
+
+def _base_params(view: PriceView) -> dict:
+    return {"tier_id": view.tier.id} if view.tier is not None else {}
 
 
 # the SQLite search index (migration 0008): an FTS5 table of sku, name and description, trigram tokenizer
@@ -195,7 +196,7 @@ def visible_products_bound(actor, view: PriceView, q: str = "", category_id: int
     search = ("index" if indexed else "scan") if q else ""
     key = ("catalogue.products", _is_vendor(actor), view.tier is not None, search, category_id is not None,
            bool(in_stock), sort, sqlite)
-    _stmt, params = _base_bound(actor, view)
+    params = _base_params(view)
     if indexed:
         params["q_phrase"] = '"' + q.replace('"', '""') + '"'  # one FTS5 phrase: the text as written
     elif q:
@@ -206,18 +207,14 @@ def visible_products_bound(actor, view: PriceView, q: str = "", category_id: int
         params["discount_left_bp"] = 10_000 - view.discount_bp
 
     def build():
-        stmt, _params = _base_bound(actor, view)
+        stmt = _base_bound(actor, view)
         if indexed:
             stmt = stmt.where(_P.id.in_(select(_SEARCH.c.rowid).where(
                 literal_column("products_search").op("MATCH")(bindparam("q_phrase")))))
         elif q:
-            pattern = bindparam("q_like")
-            if sqlite:
-                stmt = stmt.where(or_(_P.sku.like(pattern, escape="/"), _P.name.like(pattern, escape="/"),
-                                      _P.description.like(pattern, escape="/")))
-            else:
-                stmt = stmt.where(or_(_P.sku.ilike(pattern, escape="/"), _P.name.ilike(pattern, escape="/"),
-                                      _P.description.ilike(pattern, escape="/")))
+            pattern, match = bindparam("q_like"), "like" if sqlite else "ilike"
+            stmt = stmt.where(or_(*(getattr(col, match)(pattern, escape="/")
+                                    for col in (_P.sku, _P.name, _P.description))))
         if category_id is not None:
             stmt = stmt.where(_P.category_id == bindparam("category_id"))
         if in_stock:
