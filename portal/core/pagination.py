@@ -44,7 +44,11 @@ def paginate(stmt, number: int, size: int, scalars: bool = True, params: dict | 
     tuples (see ``plain_rows``)."""
     size = min(max(size, 1), MAX_PAGE_SIZE)
     result = db.session.execute(stmt.limit(size + 1).offset((number - 1) * size), params)
-    rows = list(result.scalars()) if scalars else plain_rows(result)
+    return _page(list(result.scalars()) if scalars else plain_rows(result), number, size)
+
+
+def _page(rows: list, number: int, size: int) -> Page:
+    """``size + 1`` rows fetched: the page, and whether there is a next one."""
     return Page(items=rows[:size], number=number, size=size, has_next=len(rows) > size)
 
 
@@ -77,8 +81,7 @@ def paginate_bound(stmt, params: dict, number: int, size: int) -> Page:
     size = min(max(size, 1), MAX_PAGE_SIZE)
     result = db.session.connection().execute(stmt, {**params, "page_limit": size + 1,
                                                     "page_offset": (number - 1) * size})
-    rows = plain_rows(result)
-    return Page(items=rows[:size], number=number, size=size, has_next=len(rows) > size)
+    return _page(plain_rows(result), number, size)
 
 
 _row_types: dict[tuple[str, ...], type] = {}
