@@ -20,18 +20,6 @@ from portal.orders import cart
 bp = Blueprint("cart", __name__, url_prefix="/cart")
 
 
-@bp.app_context_processor
-def _cart_badge():
-    return {"cart_count": cart_count}
-
-
-def cart_count() -> int:
-    """The header badge's number of lines: once per request (the cart page reuses its own lines)."""
-    if "cart_count" not in g:
-        g.cart_count = cart.count(current_user) if current_user.can(Permission.PLACE_ORDERS) else 0
-    return g.cart_count
-
-
 def _with_badge(response):
     """htmx answers carry the header badge along (out of band)."""
     if is_partial():

@@ -154,11 +154,6 @@ def view(user) -> CartView:
     return CartView(lines)
 
 
-def count(user) -> int:
-    """Lines in the user's cart (the header badge)."""
-    return db.session.scalar(select(func.count()).select_from(CartLine).where(CartLine.user_id == user.id)) or 0
-
-
 # --- changes --------------------------------------------------------------------------------------
 
 def orderable_product(product_id: int) -> Product:
