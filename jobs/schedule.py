@@ -25,6 +25,7 @@ LEASE_SECONDS = 30
 PERIODIC: list[tuple[str, int]] = [
     ("jobs.maintenance.purge_expired_tokens", 3600),
     ("jobs.mail.deliver_pending", 300),
+    ("jobs.maintenance.optimize_search_index", 86400),
 ]
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import Date, func, insert, select, text
 from portal.accounts.models import User, new_session_token
 from portal.accounts.passwords import hash_password
 from portal.catalogue.models import Category, Product, ProductTierPrice, Tier
+from portal.catalogue.service import optimize_search_index
 from portal.core.audit import AuditEntry
 from portal.core.permissions import Role
 from portal.core.time import UTCDateTime, utcnow
@@ -167,6 +168,8 @@ def seed(scale: str = "small") -> str:
     summary = f"{added} users added"
     if scale == "large":
         summary += "; " + _seed_large(password_hash, manager.id)
+    optimize_search_index()  # the products were written one by one through the index's triggers
+    db.session.commit()
     return summary
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from portal.catalogue.admin import FIELDS, _allowed, clean_product
 from portal.catalogue.models import Category, Product
+from portal.catalogue.service import optimize_search_index
 from portal.core import audit, money
 from portal.core.errors import Invalid
 from portal.extensions import db
@@ -181,4 +182,6 @@ def _upsert(actor, parsed: list[tuple[dict, str]]) -> ImportSummary:
         else:
             summary.updated += 1
     db.session.flush()
+    if summary.created or summary.updated:
+        optimize_search_index()  # a bulk write leaves the search index in many small pieces
     return summary

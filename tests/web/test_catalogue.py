@@ -7,7 +7,7 @@ from datetime import timedelta
 from itertools import count
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import column, func, select, table
 
 from portal.catalogue.models import Category, Product, ProductTierPrice, Tier
 from portal.core.permissions import Role
@@ -376,3 +376,36 @@ def test_the_demo_catalogue_is_seeded_once_with_gold_northwind_and_silver_eastwi
     html = get(client, "/catalogue/?q=IR-200")
     assert rows(html) == ["IR-200"] and "$584.10" in html
     assert rows(get(client, "/catalogue/?q=HR-10")) == []
+
+
+def _search_index_segments(db) -> int:
+    return db.session.execute(select(func.count(func.distinct(column("segid")))).select_from(
+        table("products_search_idx"))).scalar()
+
+
+def test_the_periodic_job_merges_the_sqlite_search_index_and_searches_still_find(client, login, db):
+    """SQLite only: each product written through the index's triggers adds a segment to merge."""
+    from jobs.maintenance import optimize_search_index
+    from jobs.schedule import PERIODIC
+
+    cat = category(db)
+    for n in range(40):
+        product(db, cat, f"SEG-{n}", f"Segment router {n}", 1000 + n)
+        db.session.flush()
+    assert _search_index_segments(db) > 1
+    assert optimize_search_index() is True
+    assert _search_index_segments(db) == 1
+    login(member_of(None))
+    assert len(rows(get(client, "/catalogue/?q=Segment+router+1"))) == 11  # 1, 10–19
+    assert ("jobs.maintenance.optimize_search_index", 86400) in PERIODIC
+
+
+def test_a_csv_import_leaves_the_search_index_in_one_piece(db, client, login):
+    from tests.web.test_catalogue_admin import csv_bytes, upload
+
+    login(factories.vendor(Role.ADMIN))
+    response = upload(client, csv_bytes([[f"IMP-SEG-{n}", f"Imported hub {n}", "", "Hubs", "9.99", "USD", "each",
+                                          "5", "1", "true"] for n in range(30)]))
+    assert response.status_code == 200, response.get_data(as_text=True)[:1000]
+    assert _search_index_segments(db) == 1
+    assert len(rows(get(client, "/catalogue/?q=Imported+hub"))) == 24  # a full first page of the 30
