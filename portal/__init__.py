@@ -35,12 +35,13 @@ def create_app(config: dict | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from htmx_flask import Htmx
 
-    from portal.core import queue, sqlite
+    from portal.core import queue, reads, sqlite
     from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
     from portal.web import babel_locale, babel_timezone
 
     db.init_app(app)
     sqlite.install(app)
+    reads.install(app)
     migrate.init_app(app, db, render_as_batch=True, directory=os.path.join(app.root_path, "..", "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=babel_locale, timezone_selector=babel_timezone)

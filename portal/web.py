@@ -15,9 +15,9 @@ from flask_babel import Domain, format_datetime, format_decimal, get_locale, get
 from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2 import pass_context, pass_eval_context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
-from portal.core import htmx, money
+from portal.core import htmx, money, reads
 from portal.core.permissions import Permission, Role, deny_unmarked_endpoints, role_has
 from portal.core.sessions import CookieSessionInterface, install_csrf_reuse
 from portal.extensions import login_manager
@@ -137,7 +137,8 @@ def install(app) -> None:
 
     @login_manager.user_loader
     def _load(session_id: str):
-        return load_session_user(session_id)
+        # a read-only request gets a detached user: no ORM session set up just for who is signed in
+        return load_session_user(session_id, attach=request.method not in reads.READ_METHODS)
 
     @login_manager.unauthorized_handler
     def _unauthorized():
@@ -178,8 +179,6 @@ def install(app) -> None:
     @app.context_processor
     def _template_globals():
         return {
-            "Permission": Permission,
-            "Role": Role,
             "languages": current_app.config["LANGUAGES"],
             "current_locale": _locale_name(),
             "current_zone": _zone_name(),
@@ -188,9 +187,6 @@ def install(app) -> None:
             # The user object itself, not Flask-Login's proxy: templates read it dozens of times
             # per page and every read through the proxy costs a context lookup.
             "current_user": _user(),
-            "layout": layout_fragment,
-            "fragment": fragment,
-            "fixed_url": fixed_url,
             **_bound_gettext(),
         }
 
@@ -205,9 +201,10 @@ def install(app) -> None:
     # The same semantics as Jinja's "newstyle" wrappers installed just above (autoescape-aware,
     # always %-formatted), without their second trip through ``context.call`` on every string.
     app.jinja_env.globals.update(gettext=_template_gettext, _=_template_gettext, ngettext=_template_ngettext)
-    # for _layout.html's macros, which web.layout_fragment() renders outside any page context
+    # for pages and for imported macros (which see globals, not the context processor's values)
     app.jinja_env.globals.update(Permission=Permission, Role=Role, role_has=role_has, fixed_url=fixed_url,
-                                 badge=badge)
+                                 badge=badge, layout=layout_fragment, fragment=fragment, rendered_rows=rendered_rows,
+                                 pager=pager)
     app.jinja_env.filters["money"] = _money_filter
     app.jinja_env.filters["when"] = _when_filter
     app.jinja_env.filters["number"] = format_decimal
@@ -314,6 +311,57 @@ def badge(template: str, count: int) -> Markup:
     return _remembered((template, count), lambda: current_app.jinja_env.get_template(template).render(n=count))
 
 
+# Rendered rows of list pages, each a pure function of its row's values and the page's shared arguments
+# (Russian-doll fragment caching, keyed by content rather than expired: a changed row is a new key, so
+# nothing is ever stale). A list shows the same rows again and again — paging back, filtering, another
+# user of the same tier browsing the catalogue — and a 25-row table costs 0.5–2 ms to render.
+_rows: dict[tuple, str] = {}
+_MAX_ROWS = 10_000
+# What a row's forms carry as the CSRF token while cached: the session's own token replaces it per page.
+CSRF_SLOT = "csrf-slot-8d1f3b"
+
+
+def rendered_rows(template: str, name: str, rows, **shared) -> Markup:
+    """Each of ``rows`` rendered by the macro ``name`` of ``template`` as ``macro(row, **shared)``, joined,
+    kept per row, ``shared`` (hashable), locale, time zone and mount point (not in debug, where templates
+    reload). Rows must be hashable and equal only when everything the macro shows is equal (named tuples,
+    frozen dataclasses). A ``csrf`` argument is the session's token: rows are rendered (and kept) with a
+    placeholder that the token replaces, so one rendering serves every session."""
+    app = current_app._get_current_object()
+    token = shared.pop("csrf", None)
+    if token is not None:
+        shared["csrf"] = CSRF_SLOT
+    base = (app, request.script_root, _locale_name(), _zone_name(), template, name, tuple(sorted(shared.items())))
+    keep = not app.debug
+    macro = None
+    out = []
+    for row in rows:
+        key = (base, row)
+        html = _rows.get(key)
+        if html is None:
+            if macro is None:
+                macro = getattr(app.jinja_env.get_template(template).module, name)
+            html = str(macro(row, **shared))
+            if keep:
+                if len(_rows) >= _MAX_ROWS:
+                    _rows.clear()
+                _rows[key] = html
+        out.append(html)
+    html = "".join(out)
+    if token is not None:
+        html = html.replace(CSRF_SLOT, str(escape(token)))
+    return Markup(html)
+
+
+def pager(page, endpoint: str, args: dict) -> Markup:
+    """A list's previous / next links (``_macros.html`` ``pager_links``) for ``page`` of ``endpoint`` with the
+    list's other query ``args``: nothing on a single page, else rendered once per key (see ``fragment``)."""
+    if not (page.has_prev or page.has_next):
+        return Markup("")
+    return fragment("_macros.html", "pager_links", number=page.number, has_prev=page.has_prev,
+                    has_next=page.has_next, endpoint=endpoint, args=tuple(sorted(args.items())))
+
+
 def layout_fragment(name: str, **args) -> Markup:
     """A piece of base.html from _layout.html (see ``fragment``)."""
     return fragment("_layout.html", name, **args)
@@ -366,9 +414,7 @@ def _header_counts() -> None:
             lines = CartLine.__table__
             cart_lines = select(func.count()).select_from(lines).where(lines.c.user_id == bindparam("user_id"))
             _HEADER_COUNTS = select(UNREAD.scalar_subquery(), cart_lines.scalar_subquery())
-        from portal.extensions import db
-
-        unread, cart = db.session.connection().execute(_HEADER_COUNTS, {"user_id": user.id}).one()
+        unread, cart = reads.first(_HEADER_COUNTS, {"user_id": user.id})
         if not user.can(Permission.PLACE_ORDERS):
             cart = 0
     if "unread" not in g:

@@ -84,10 +84,7 @@ def index():
     filters = orders.Filters(status=args["status"], po=args["po"], sku=args["sku"],
                              date_from=orders.parse_date(args["from"]), date_to=orders.parse_date(args["to"]))
     page = orders.history_page(current_user, filters, select_timezone(), page_number(), 25)
-    # the status labels as text once per request, not a lazy string turned into text per row
-    labels = {status: str(label) for status, label in orders.STATUS_LABELS.items()}
-    return render("orders/index.html", "results", page=page, filters=args, statuses=list(labels),
-                  status_labels=labels)
+    return render("orders/index.html", "results", page=page, filters=args, statuses=tuple(orders.STATUS_LABELS))
 
 
 def _filters() -> tuple[dict[str, str], orders.Filters]:

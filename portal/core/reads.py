@@ -1,0 +1,148 @@
+"""The hot read path: statements built once, compiled once per database, run straight on the driver.
+
+Every signed-in page loads its user, the header's counts and a page of rows. Through SQLAlchemy each
+such statement costs ~140,000 machine instructions of execution machinery (execution context,
+result object, events) on top of ~15,000 for the driver call itself, and the first one also sets up
+the ORM session (~400,000 with its teardown). A list page spent more time there than in its queries.
+
+``rows(statement, params)`` runs a Core ``select`` (built once: its compiled form is kept per
+statement and dialect) with SQLAlchemy's own bind and result processing, so values come back as
+they would through ``Connection.execute`` (booleans, UTC datetimes) — only the machinery between is
+skipped. Where it runs:
+
+- in a GET or HEAD request that has not started an ORM transaction: on one pooled driver connection
+  kept for the request (reads only; SQLite runs each statement in its own read transaction, as the
+  deferred BEGIN of a GET did), returned to the pool when the request ends — unless the app sets
+  ``READS_OWN_CONNECTION`` off (the tests do: their rows live in one connection's open transaction);
+- otherwise (a write request, a job, the CLI, or once the ORM session has begun): on the session's
+  connection, inside its transaction, so a read sees what the transaction wrote.
+
+Statements with parameters expanded at execution time (``IN`` over a list, literal-rendered values)
+go through SQLAlchemy as usual.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+from flask import current_app, g, has_request_context, request
+from sqlalchemy.sql import Select
+
+from portal.extensions import db
+
+READ_METHODS = ("GET", "HEAD")
+
+
+class _Compiled:
+    """A statement's SQL for one dialect, its parameter order and its bind and result processors."""
+
+    __slots__ = ("sql", "positions", "compiled", "bind_processors", "result_processors", "row_type", "expanded")
+
+    def __init__(self, statement: Select, dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        self.compiled = compiled
+        self.sql = compiled.string
+        self.positions = tuple(compiled.positiontup) if dialect.positional else None
+        self.bind_processors = dict(compiled._bind_processors)
+        columns = compiled._result_columns
+        processors = [column.type._cached_result_processor(dialect, None) for column in columns]
+        self.result_processors = tuple((i, p) for i, p in enumerate(processors) if p is not None)
+        self.row_type = row_type(tuple(column.keyname for column in columns))
+        self.expanded = bool(compiled.literal_execute_params or compiled.post_compile_params)
+
+    def parameters(self, params: dict) -> tuple | dict:
+        values = self.compiled.construct_params(params, _check=False)
+        for name, process in self.bind_processors.items():
+            if name in values:
+                values[name] = process(values[name])
+        if self.positions is None:
+            return values
+        return tuple(values[name] for name in self.positions)
+
+    def result(self, fetched: list[tuple]) -> list[tuple]:
+        make, processors = self.row_type._make, self.result_processors
+        if not processors:
+            return [make(row) for row in fetched]
+        out = []
+        for row in fetched:
+            row = list(row)
+            for i, process in processors:
+                row[i] = process(row[i])
+            out.append(make(row))
+        return out
+
+
+_compiled: dict[tuple[int, str], tuple[Select, _Compiled]] = {}
+_row_types: dict[tuple[str, ...], type] = {}
+
+
+def row_type(fields: tuple[str, ...]) -> type:
+    """Named tuples, one type per list of fields: a template reads each shown column of each row, and a
+    named tuple's attribute is cheaper than SQLAlchemy's ``Row`` mapping lookup (~2 µs a read)."""
+    row_type = _row_types.get(fields)
+    if row_type is None:
+        row_type = _row_types[fields] = namedtuple("Row", fields, rename=True)
+    return row_type
+
+
+def _for(statement: Select, dialect) -> _Compiled:
+    key = (id(statement), dialect.name)
+    known = _compiled.get(key)
+    if known is None or known[0] is not statement:  # the statement object is kept, so its id is not reused
+        known = _compiled[key] = (statement, _Compiled(statement, dialect))
+    return known[1]
+
+
+def rows(statement: Select, params: dict | None = None) -> list[tuple]:
+    """All rows of a Core ``select`` as named tuples (see the module docstring for where it runs). The
+    engine's ``before/after_cursor_execute`` listeners (query logging and counting) see the statement,
+    with no connection or context object on the request's own connection."""
+    params = params or {}
+    engine = db.engine
+    compiled = _for(statement, engine.dialect)
+    if compiled.expanded:
+        return [compiled.row_type._make(row) for row in db.session.connection().execute(statement, params)]
+    connection, owner = _connection()
+    cursor = connection.cursor()
+    sql, parameters = compiled.sql, compiled.parameters(params)
+    dispatch = engine.dispatch
+    try:
+        if dispatch.before_cursor_execute:
+            dispatch.before_cursor_execute(owner, cursor, sql, parameters, None, False)
+        cursor.execute(sql, parameters)
+        if dispatch.after_cursor_execute:
+            dispatch.after_cursor_execute(owner, cursor, sql, parameters, None, False)
+        fetched = cursor.fetchall()
+    finally:
+        cursor.close()
+    return compiled.result(fetched)
+
+
+def first(statement: Select, params: dict | None = None) -> tuple | None:
+    found = rows(statement, params)
+    return found[0] if found else None
+
+
+def _connection():
+    """(driver connection, its SQLAlchemy Connection or None) to read on."""
+    if (has_request_context() and request.method in READ_METHODS and not _session_began()
+            and current_app.config["READS_OWN_CONNECTION"]):
+        connection = g.get("portal_read_connection")
+        if connection is None:
+            connection = g.portal_read_connection = db.engine.raw_connection()
+        return connection, None
+    owner = db.session.connection()
+    return owner.connection.dbapi_connection, owner
+
+
+def _session_began() -> bool:
+    """Whether this request's ORM session exists and is inside a transaction (without creating it)."""
+    return db.session.registry.has() and db.session().in_transaction()
+
+
+def install(app) -> None:
+    @app.teardown_request
+    def _return_read_connection(_exc: BaseException | None = None) -> None:
+        connection = g.pop("portal_read_connection", None)
+        if connection is not None:
+            connection.close()  # back to the pool, which rolls back whatever read transaction is open
