@@ -204,7 +204,7 @@ def install(app) -> None:
     # for pages and for imported macros (which see globals, not the context processor's values)
     app.jinja_env.globals.update(Permission=Permission, Role=Role, role_has=role_has, fixed_url=fixed_url,
                                  badge=badge, layout=layout_fragment, fragment=fragment, rendered_rows=rendered_rows,
-                                 pager=pager)
+                                 pager=pager, page_header=page_header, page_footer=page_footer)
     app.jinja_env.filters["money"] = _money_filter
     app.jinja_env.filters["when"] = _when_filter
     app.jinja_env.filters["number"] = format_decimal
@@ -276,11 +276,12 @@ def _bound_gettext():
 
 
 # Rendered pieces of pages that are a pure function of their arguments and the locale: the layout's
-# navigation (per role), its language options, a filter's <option> list (keyed by the rows themselves,
-# so a renamed category is a new key). Nothing user-specific goes in here (names, counts and CSRF
-# tokens stay in the page templates), so one rendering serves every user with the same key.
+# header (per role, name and badge counts) and footer, a filter's <option> list (keyed by the rows
+# themselves, so a renamed category is a new key), a pager. The key is everything a piece shows, so
+# nothing is ever stale and one rendering serves every page with the same key; a session's CSRF token
+# and a page's own address go in per page (CSRF_SLOT, NEXT_SLOT).
 _fragments: dict[tuple, Markup] = {}
-_MAX_FRAGMENTS = 2_000
+_MAX_FRAGMENTS = 5_000
 
 
 def fragment(template: str, name: str, **args) -> Markup:
@@ -360,6 +361,38 @@ def pager(page, endpoint: str, args: dict) -> Markup:
         return Markup("")
     return fragment("_macros.html", "pager_links", number=page.number, has_prev=page.has_prev,
                     has_next=page.has_next, endpoint=endpoint, args=tuple(sorted(args.items())))
+
+
+def page_header(csrf: str) -> Markup:
+    """The page header (``_layout.html`` ``header``) for the signed-in user: their role's navigation, name and
+    badge counts. Rendered once per what it shows and kept (see ``fragment``); the session's CSRF token
+    goes into its sign-out form per page."""
+    user = _user()
+    if user.is_authenticated:
+        cart = _cart_count() if user.can(Permission.PLACE_ORDERS) else None
+        args = (user.role, user.name, cart, _unread_count())
+    else:
+        args = (None, None, None, 0)
+    html = _remembered(("_layout.html", "header", args), lambda: _layout_macro("header")(*args, csrf=CSRF_SLOT))
+    return Markup(str(html).replace(CSRF_SLOT, str(escape(csrf))))
+
+
+def page_footer(csrf: str) -> Markup:
+    """The page footer (``_layout.html`` ``footer``): the language switcher for the current language, posting
+    back to this page; kept per language like ``page_header``."""
+    locale = _locale_name()
+    html = _remembered(("_layout.html", "footer"), lambda: _layout_macro("footer")(
+        locale, csrf=CSRF_SLOT, next=NEXT_SLOT))
+    return Markup(str(html).replace(CSRF_SLOT, str(escape(csrf))).replace(
+        NEXT_SLOT, str(escape(request.full_path.rstrip("?")))))
+
+
+# The page's own address in the footer's language form while kept (see ``page_footer``).
+NEXT_SLOT = "next-slot-5c2e7a"
+
+
+def _layout_macro(name: str):
+    return getattr(current_app.jinja_env.get_template("_layout.html").module, name)
 
 
 def layout_fragment(name: str, **args) -> Markup:

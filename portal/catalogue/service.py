@@ -149,6 +149,10 @@ def _base(actor, view: PriceView):
     return _base_bound(actor, view).params(_base_params(view))
 
 
+def _tier_price_join():
+    return and_(_TP.product_id == _P.id, _TP.tier_id == bindparam("tier_id"))
+
+
 def _base_bound(actor, view: PriceView):
     """The list's SELECT with a bind parameter for the tier (``_base_params``). Its shape: vendor or
     partner, with or without a tier."""
@@ -156,8 +160,7 @@ def _base_bound(actor, view: PriceView):
     stmt = select(*_COLUMNS, tier_price).join_from(Product.__table__, Category.__table__,
                                                    _C.id == _P.category_id)
     if view.tier is not None:
-        stmt = stmt.outerjoin(ProductTierPrice.__table__,
-                              and_(_TP.product_id == _P.id, _TP.tier_id == bindparam("tier_id")))
+        stmt = stmt.outerjoin(ProductTierPrice.__table__, _tier_price_join())
     if not _is_vendor(actor):
         stmt = stmt.where(_P.active.is_(True))
     return stmt
@@ -203,7 +206,7 @@ def products_page(actor, view: PriceView, q: str, category_id: int | None, sort:
                   number: int, size: int) -> Page:
     """One page of ``visible_products``, its statement built once per shape (``prepared``)."""
     key, build, params = visible_products_bound(actor, view, q, category_id, sort, in_stock)
-    return paginate_bound(prepared(key, lambda: bound_page(build())), params, number, size)
+    return paginate_bound(prepared(key, lambda: build(page=True)), params, number, size)
 
 
 def visible_products_bound(actor, view: PriceView, q: str = "", category_id: int | None = None,
@@ -231,8 +234,7 @@ def visible_products_bound(actor, view: PriceView, q: str = "", category_id: int
     if sort == "price":
         params["discount_left_bp"] = 10_000 - view.discount_bp
 
-    def build():
-        stmt = _base_bound(actor, view)
+    def filtered(stmt):
         if indexed:
             stmt = stmt.where(_P.id.in_(select(_SEARCH.c.rowid).where(
                 literal_column("products_search").op("MATCH")(bindparam("q_phrase")))))
@@ -244,6 +246,9 @@ def visible_products_bound(actor, view: PriceView, q: str = "", category_id: int
             stmt = stmt.where(_P.category_id == bindparam("category_id"))
         if in_stock:
             stmt = stmt.where(_P.stock_on_hand >= _P.min_order_qty)
+        return stmt
+
+    def ordered(stmt):
         if sort == "price":
             # Net price × 10 000 before rounding: exact integers (64-bit: int32 cents × 10 000 overflows
             # int32 on PostgreSQL), and rounding never reverses an order.
@@ -256,6 +261,21 @@ def visible_products_bound(actor, view: PriceView, q: str = "", category_id: int
         if sort == "newest":
             return stmt.order_by(_P.created_at.desc(), _P.id.desc())
         return stmt.order_by(_P.name, _P.id)
+
+    def build(page: bool = False):
+        """The whole list; or (``page``) one page of it with LIMIT/OFFSET bind parameters (``bound_page``),
+        chosen first over the products alone — their ids filtered, sorted and cut — and only the page's
+        rows joined to their category and tier price. Sorting every match with all its columns and joins
+        cost more than the search itself: 'router' (462 matches) 1.0 → 0.4 ms of SQL."""
+        if not page:
+            return ordered(filtered(_base_bound(actor, view)))
+        ids = select(_P.id).select_from(Product.__table__)
+        if sort == "price" and view.tier is not None:
+            ids = ids.outerjoin(ProductTierPrice.__table__, _tier_price_join())
+        if not _is_vendor(actor):
+            ids = ids.where(_P.active.is_(True))
+        chosen = bound_page(ordered(filtered(ids))).subquery("page")
+        return ordered(_base_bound(actor, view).join(chosen, chosen.c.id == _P.id))
 
     return key, build, params
 

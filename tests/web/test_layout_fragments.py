@@ -56,3 +56,37 @@ def test_a_renamed_category_shows_its_new_name_in_the_catalogue_filter(client, l
 
     chosen = client.get(f"/catalogue/?category={category.id}", headers={"Accept-Language": "en"})
     assert f'<option value="{category.id}" selected>Fragment test fibres</option>' in chosen.get_data(as_text=True)
+
+
+def test_the_header_shows_each_user_their_own_name_and_counts(app, client, login, db):
+    from portal.notifications.models import Notification
+
+    first = factories.partner_user(role=Role.PARTNER_USER, name="Header Ada")
+    second = factories.partner_user(role=Role.PARTNER_USER, name="Header Bo")
+    db.session.add(Notification(user_id=second.id, event_key="hdr-1", message="Hello", link="/"))
+    db.session.flush()
+    pages = {}
+    for user in (first, second, first):
+        login(user)
+        html = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+        pages.setdefault(user.name, []).append(html)
+        client.post("/logout")
+    ada, bo = pages["Header Ada"][0], pages["Header Bo"][0]
+    assert 'class="user-name">Header Ada<' in ada and "Header Bo" not in ada
+    assert 'class="user-name">Header Bo<' in bo and "Header Ada" not in bo
+    assert 'aria-label="Notifications: 0 unread"' in ada and 'aria-label="Notifications: 1 unread"' in bo
+    header = re.compile(r"<header.*?</header>", re.S)
+    assert header.search(pages["Header Ada"][1]).group(0) == header.search(ada).group(0)  # the kept one, the same
+    for html in (ada, bo):
+        token = re.search(r'hx-headers=\'\{"X-CSRFToken": "([^"]+)"\}', html).group(1)
+        assert re.findall(r'name="csrf_token" value="([^"]+)"', html) == [token, token]  # sign-out, language
+        assert "slot-" not in html
+
+
+def test_the_language_form_comes_back_to_this_page_with_its_address_escaped(client, login, db):
+    login(factories.partner_user(role=Role.PARTNER_USER))
+    html = client.get('/catalogue/?q=a"><b>&sort=name', headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<input type="hidden" name="next" value="/catalogue/?q=a&#34;&gt;&lt;b&gt;&amp;sort=name">' in html
+    assert "<b>" not in html
+    other = client.get("/orders/?status=shipped", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<input type="hidden" name="next" value="/orders/?status=shipped">' in other
