@@ -18,6 +18,7 @@ from portal.orders import lifecycle, orders
 from portal.orders import queue as service
 
 bp = Blueprint("order_queue", __name__, url_prefix="/queue")
+bp.add_app_template_filter(lifecycle.duration, "duration")
 
 
 @bp.get("/")
@@ -38,8 +39,7 @@ def index():
         page = service.waiting(current_user, service.TABS[tab], page_number(), 25)
         rows = [(row, age(row.created_at)) for row in page.items]
     times = lifecycle.processing_times(current_user)
-    return render("order_queue/index.html", "results", page=page, rows=rows, tab=tab, times=times,
-                  duration=lifecycle.duration, q=q)
+    return render("order_queue/index.html", "results", page=page, rows=rows, tab=tab, times=times, q=q)
 
 
 def _detail(order, status: int = 200, errors: dict | None = None, entered: dict | None = None):

@@ -25,7 +25,8 @@ from __future__ import annotations
 
 from collections import namedtuple
 
-from flask import current_app, g, has_request_context, request
+from flask import g, has_request_context
+from flask.globals import _cv_app, _cv_request
 from sqlalchemy.sql import Select
 
 from portal.extensions import db
@@ -59,10 +60,10 @@ class _Compiled:
             return values
         return tuple(values[name] for name in self.positions)
 
-    def result(self, fetched: list[tuple]) -> list[tuple]:
-        make, processors = self.row_type._make, self.result_processors
+    def result(self, fetched: list[tuple], named: bool = True) -> list[tuple]:
+        make, processors = self.row_type._make if named else tuple, self.result_processors
         if not processors:
-            return [make(row) for row in fetched]
+            return list(map(make, fetched)) if named else fetched
         out = []
         for row in fetched:
             row = list(row)
@@ -93,10 +94,10 @@ def _for(statement: Select, dialect) -> _Compiled:
     return known[1]
 
 
-def rows(statement: Select, params: dict | None = None) -> list[tuple]:
-    """All rows of a Core ``select`` as named tuples (see the module docstring for where it runs). The
-    engine's ``before/after_cursor_execute`` listeners (query logging and counting) see the statement,
-    with no connection or context object on the request's own connection."""
+def rows(statement: Select, params: dict | None = None, named: bool = True) -> list[tuple]:
+    """All rows of a Core ``select`` as named tuples, or plain ones (``named=False``), see the module
+    docstring for where it runs. The engine's ``before/after_cursor_execute`` listeners (query logging
+    and counting) see the statement, with no connection or context object on the request's own connection."""
     params = params or {}
     engine = db.engine
     compiled = _for(statement, engine.dialect)
@@ -115,7 +116,7 @@ def rows(statement: Select, params: dict | None = None) -> list[tuple]:
         fetched = cursor.fetchall()
     finally:
         cursor.close()
-    return compiled.result(fetched)
+    return compiled.result(fetched, named)
 
 
 def first(statement: Select, params: dict | None = None) -> tuple | None:
@@ -125,24 +126,36 @@ def first(statement: Select, params: dict | None = None) -> tuple | None:
 
 def _connection():
     """(driver connection, its SQLAlchemy Connection or None) to read on."""
-    if (has_request_context() and request.method in READ_METHODS and not _session_began()
-            and current_app.config["READS_OWN_CONNECTION"]):
-        connection = g.get("portal_read_connection")
-        if connection is None:
-            connection = g.portal_read_connection = db.engine.raw_connection()
-        return connection, None
+    request_context = _cv_request.get(None)
+    if request_context is not None and request_context.request.method in READ_METHODS:
+        app_context = _cv_app.get()
+        state = app_context.g
+        if not getattr(state, "portal_orm_began", False) and app_context.app.config["READS_OWN_CONNECTION"]:
+            connection = getattr(state, "portal_read_connection", None)
+            if connection is None:
+                connection = state.portal_read_connection = db.engine.raw_connection()
+            return connection, None
     owner = db.session.connection()
     return owner.connection.dbapi_connection, owner
 
 
-def _session_began() -> bool:
-    """Whether this request's ORM session exists and is inside a transaction (without creating it)."""
-    return db.session.registry.has() and db.session().in_transaction()
+def _orm_began(_session, _transaction, _connection) -> None:
+    """Session ``after_begin``: from now on this request reads inside the ORM transaction (it may have
+    written). Asking the session itself costs more than the read (Flask-SQLAlchemy's scope lookup)."""
+    if has_request_context():
+        g.portal_orm_began = True
 
 
 def install(app) -> None:
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    if not event.contains(Session, "after_begin", _orm_began):
+        event.listen(Session, "after_begin", _orm_began)
+
     @app.teardown_request
     def _return_read_connection(_exc: BaseException | None = None) -> None:
+        g.pop("portal_orm_began", None)
         connection = g.pop("portal_read_connection", None)
         if connection is not None:
             connection.close()  # back to the pool, which rolls back whatever read transaction is open

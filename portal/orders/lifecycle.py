@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask import current_app
+from flask_babel import get_translations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from redis.exceptions import RedisError
@@ -511,14 +512,22 @@ def _seconds(average) -> int | None:
     return int(Decimal(str(average)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+_duration_formats: dict = {}  # Babel translations (one per language, kept by Flask-Babel) → the three formats
+
+
 def duration(seconds: int | None) -> str:
     """Seconds for humans, like the queue's ages: "2 d 3 h", "5 h 12 min", "7 min"."""
     return duration_format()(seconds)
 
 
 def duration_format() -> Callable[[float | None], str]:
-    """``duration`` for many values (a page of queue ages): the three formats are translated once."""
-    days_hours, hours_minutes, minutes_only = _("%(d)s d %(h)s h"), _("%(h)s h %(m)s min"), _("%(m)s min")
+    """``duration`` for many values (a page of queue ages): the three formats translated once per language
+    (kept per catalogue: the formats are the same for every page in that language)."""
+    translations = get_translations()
+    formats = _duration_formats.get(translations)
+    if formats is None:
+        formats = _duration_formats[translations] = (_("%(d)s d %(h)s h"), _("%(h)s h %(m)s min"), _("%(m)s min"))
+    days_hours, hours_minutes, minutes_only = formats
 
     def format_(seconds: float | None) -> str:
         if seconds is None:
