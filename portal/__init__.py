@@ -7,8 +7,27 @@ import os
 from flask import Flask
 
 
+class Portal(Flask):
+    """Flask, remembering which hooks and views are plain functions. Flask asks ``ensure_sync`` for every
+    before/after/teardown hook and the view on every request (a dozen ``inspect`` calls a request); the
+    answer never changes for a given function."""
+
+    def ensure_sync(self, func):
+        known = self._sync.get(func)
+        if known is None:
+            known = self._sync[func] = super().ensure_sync(func)
+        return known
+
+    @property
+    def _sync(self) -> dict:
+        cache = self.__dict__.get("_sync_cache")
+        if cache is None:
+            cache = self.__dict__["_sync_cache"] = {}
+        return cache
+
+
 def create_app(config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None)
+    app = Portal(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None)
     os.makedirs(app.instance_path, exist_ok=True)
 
     from portal import config as settings

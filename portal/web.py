@@ -168,9 +168,9 @@ def install(app) -> None:
     def _security_headers(response):
         headers = response.headers
         present = {name.lower() for name, _value in headers.items()}
-        headers.extend([(name, value) for name, value in SECURITY_HEADERS if name.lower() not in present])
+        headers.extend([pair for pair in SECURITY_HEADERS if pair[0].lower() not in present])
         # signed in: the user loaded for this request, or a session naming one (no user load just for this)
-        user = g.get("_login_user")
+        user = getattr(_g(), "_login_user", None)
         if "cache-control" not in present and (
                 (user is not None and user.is_authenticated) or "_user_id" in session):
             headers["Cache-Control"] = "private, no-store"

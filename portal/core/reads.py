@@ -27,24 +27,33 @@ from collections import namedtuple
 
 from flask import g, has_request_context
 from flask.globals import _cv_app, _cv_request
+from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.sql import Select
 
 from portal.extensions import db
 
 READ_METHODS = ("GET", "HEAD")
+_REQUIRED = object()
 
 
 class _Compiled:
     """A statement's SQL for one dialect, its parameter order and its bind and result processors."""
 
-    __slots__ = ("sql", "positions", "compiled", "bind_processors", "result_processors", "row_type", "expanded")
+    __slots__ = ("sql", "positions", "compiled", "binds", "result_processors", "row_type", "expanded")
 
     def __init__(self, statement: Select, dialect) -> None:
         compiled = statement.compile(dialect=dialect)
         self.compiled = compiled
         self.sql = compiled.string
         self.positions = tuple(compiled.positiontup) if dialect.positional else None
-        self.bind_processors = dict(compiled._bind_processors)
+        processors = compiled._bind_processors
+        # (name in the SQL, key in the caller's parameters, value when not given, bind processor), or None:
+        # then SQLAlchemy's construct_params works them out (callable values, escaped names)
+        self.binds = tuple(
+            (name, bind.key, _REQUIRED if bind.required else bind.value, processors.get(name))
+            for bind, name in compiled.bind_names.items()
+        ) if not compiled.escaped_bind_names and not any(
+            bind.callable is not None for bind in compiled.bind_names) else None
         columns = compiled._result_columns
         processors = [column.type._cached_result_processor(dialect, None) for column in columns]
         self.result_processors = tuple((i, p) for i, p in enumerate(processors) if p is not None)
@@ -52,10 +61,21 @@ class _Compiled:
         self.expanded = bool(compiled.literal_execute_params or compiled.post_compile_params)
 
     def parameters(self, params: dict) -> tuple | dict:
-        values = self.compiled.construct_params(params, _check=False)
-        for name, process in self.bind_processors.items():
-            if name in values:
-                values[name] = process(values[name])
+        if self.binds is None:
+            values = self.compiled.construct_params(params)
+            for name, process in self.compiled._bind_processors.items():
+                if name in values:
+                    values[name] = process(values[name])
+        else:
+            values = {}
+            for name, key, default, process in self.binds:
+                if key in params:
+                    value = params[key]
+                elif default is _REQUIRED:
+                    raise InvalidRequestError(f"A value is required for bind parameter {key!r}")
+                else:
+                    value = default
+                values[name] = process(value) if process is not None else value
         if self.positions is None:
             return values
         return tuple(values[name] for name in self.positions)

@@ -24,6 +24,7 @@ from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature
 
 MAX_REMEMBERED = 10_000
+_IMMUTABLE = frozenset({str, int, float, bool, type(None)})
 CSRF_REUSE_SECONDS = 300
 
 
@@ -66,6 +67,8 @@ class CookieSessionInterface(SecureCookieSessionInterface):
         age = time.time() - signed_at
         if age < 0 or age > max_age:  # what itsdangerous checks on every loads()
             return self.session_class()
+        if all(type(value) in _IMMUTABLE for value in data.values()):
+            return self.session_class(data)  # a copy of the dict; its values cannot be changed in place
         return self.session_class(copy.deepcopy(data))
 
 

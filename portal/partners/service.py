@@ -33,13 +33,31 @@ def partner_scope_bound(actor, partner_id_column) -> tuple[str, ColumnElement[bo
     such a statement's cache key), the clause, and the parameters to execute it with."""
     role = Role(actor.role)
     if role in (Role.ADMIN, Role.TRAINER):
-        return "all", true(), {}
-    if role is Role.CHANNEL_MANAGER:
+        kind, params = "all", {}
+    elif role is Role.CHANNEL_MANAGER:
+        kind, params = "manager", {"scope_manager_id": actor.id}
+    elif actor.partner_id is None:
+        kind, params = "none", {}
+    else:
+        kind, params = "partner", {"scope_partner_id": actor.partner_id}
+    clause = _scope_clauses.get((kind, partner_id_column))
+    if clause is None:  # the clause has only bind parameters: one per kind and column serves every actor
+        clause = _scope_clauses[(kind, partner_id_column)] = _scope_clause(kind, partner_id_column)
+    return kind, clause, params
+
+
+_scope_clauses: dict[tuple, ColumnElement[bool]] = {}
+
+
+def _scope_clause(kind: str, partner_id_column) -> ColumnElement[bool]:
+    if kind == "all":
+        return true()
+    if kind == "manager":
         assigned = select(Partner.id).where(Partner.channel_manager_id == bindparam("scope_manager_id"))
-        return "manager", partner_id_column.in_(assigned.scalar_subquery()), {"scope_manager_id": actor.id}
-    if actor.partner_id is None:
-        return "none", false(), {}
-    return "partner", partner_id_column == bindparam("scope_partner_id"), {"scope_partner_id": actor.partner_id}
+        return partner_id_column.in_(assigned.scalar_subquery())
+    if kind == "none":
+        return false()
+    return partner_id_column == bindparam("scope_partner_id")
 
 
 def visible_partners(actor):

@@ -143,3 +143,20 @@ def test_a_stale_or_wrong_session_id_loads_no_one(app, db):
         assert load_session_user(f"{user.id + 10_000}:{user.session_token}", attach=False) is None
         assert load_session_user(former.get_id(), attach=False) is None  # partner terminated
         assert load_session_user(user.get_id(), attach=False).id == user.id
+
+
+def test_a_missing_parameter_is_an_error_not_a_null(app, db):
+    from sqlalchemy.exc import InvalidRequestError
+
+    with app.test_request_context("/", method="POST"), pytest.raises(InvalidRequestError, match="pattern"):
+        reads.rows(_USERS, {})
+
+
+@pytest.mark.pg
+def test_values_written_into_the_statement_and_a_parameter_used_twice_are_bound(app, db):
+    user = factories.vendor(email="reads.twice@x.test", name="Twice")
+    db.session.flush()
+    twice = select(User.id, literal("fixed").label("word")).where(
+        User.id == bindparam("id"), User.id >= bindparam("id"), User.email != "nobody@x.test")
+    with app.test_request_context("/", method="POST"):
+        assert [tuple(row) for row in reads.rows(twice, {"id": user.id})] == [(user.id, "fixed")]
