@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import pytz
 from babel import Locale
-from flask import current_app, g, request, session, url_for
+from flask import current_app, request, session, url_for
 from flask.globals import _cv_app
 from flask_babel import Domain, format_datetime, format_decimal, get_locale, get_timezone, get_translations
 from flask_babel import gettext as _
@@ -54,14 +54,14 @@ def _user():
     """The signed-in user (or Flask-Login's anonymous user) itself, not the proxy: once loaded for
     the request it is read from ``g`` (where Flask-Login keeps it)."""
     namespace = _g()
-    user = getattr(namespace, "_login_user", None) if namespace is not None else None
+    user = vars(namespace).get("_login_user") if namespace is not None else None
     return user if user is not None else current_user._get_current_object()
 
 
 def _babel_namespace():
     """Flask-Babel's per-request namespace (``g._flask_babel``), or None outside an app context."""
     namespace = _g()
-    return getattr(namespace, "_flask_babel", None) if namespace is not None else None
+    return vars(namespace).get("_flask_babel") if namespace is not None else None
 
 
 def _g():
@@ -170,7 +170,7 @@ def install(app) -> None:
         present = {name.lower() for name, _value in headers.items()}
         headers.extend([pair for pair in SECURITY_HEADERS if pair[0].lower() not in present])
         # signed in: the user loaded for this request, or a session naming one (no user load just for this)
-        user = getattr(_g(), "_login_user", None)
+        user = vars(_g()).get("_login_user")
         if "cache-control" not in present and (
                 (user is not None and user.is_authenticated) or "_user_id" in session):
             headers["Cache-Control"] = "private, no-store"
@@ -226,15 +226,17 @@ def _per_request(source: str, slot: str, compute):
     """``compute()`` once per request for the Flask-Babel state ``g._flask_babel.<source>`` (the locale or
     the time zone object): the result is kept in ``slot`` next to that object, so ``force_locale``, which
     swaps the object, invalidates it. Pages ask for the locale name, zone name and catalogue dozens of times."""
+    # (read through __dict__: a missing attribute of g raises and catches an exception inside getattr)
     namespace = _babel_namespace()
-    current = getattr(namespace, source, None)
-    cached = getattr(namespace, slot, None)
+    state = vars(namespace) if namespace is not None else {}
+    current, cached = state.get(source), state.get(slot)
     if cached is not None and current is not None and cached[0] is current:
         return cached[1]
     value = compute()
     namespace = _babel_namespace()  # compute() creates it when this request had none yet
     if namespace is not None:
-        setattr(namespace, slot, (getattr(namespace, source, None), value))
+        state = vars(namespace)
+        state[slot] = (state.get(source), value)
     return value
 
 
@@ -414,17 +416,19 @@ def fixed_url(endpoint: str) -> str:
 
 def _unread_count() -> int:
     """The header's unread badge, once per request (see ``_header_counts``)."""
-    if "unread" not in g:
+    state = vars(_g())
+    if "unread" not in state:
         _header_counts()
-    return g.unread
+    return state["unread"]
 
 
 def _cart_count() -> int:
     """The header's cart badge, once per request: the same ``g.cart_count`` the cart pages set from the
     lines they already loaded (blueprints/cart.py), else from ``_header_counts``."""
-    if "cart_count" not in g:
+    state = vars(_g())
+    if "cart_count" not in state:
         _header_counts()
-    return g.cart_count
+    return state["cart_count"]
 
 
 _HEADER_COUNTS = None
@@ -450,10 +454,9 @@ def _header_counts() -> None:
         unread, cart = reads.first(_HEADER_COUNTS, {"user_id": user.id})
         if not user.can(Permission.PLACE_ORDERS):
             cart = 0
-    if "unread" not in g:
-        g.unread = unread or 0
-    if "cart_count" not in g:
-        g.cart_count = cart or 0
+    state = vars(_g())
+    state.setdefault("unread", unread or 0)
+    state.setdefault("cart_count", cart or 0)
 
 
 def format_money(cents: int | None, currency: str = "USD") -> str:

@@ -16,16 +16,17 @@ bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
 PAGE_SIZE = 24
 
 
-def _view(filters: CatalogueFilters) -> service.PriceView:
-    return service.price_view(current_user, filters.tier if current_user.is_vendor else None)
+def _view(filters: CatalogueFilters, user) -> service.PriceView:
+    return service.price_view(user, filters.tier if user.is_vendor else None)
 
 
 @bp.get("/")
 @require()
 def index():
+    user = current_user._get_current_object()  # the user itself: the services read it a dozen times
     filters = CatalogueFilters.from_args(request.args)
-    view = _view(filters)
-    page = service.products_page(current_user, view, filters.q, filters.category, filters.sort, filters.in_stock,
+    view = _view(filters, user)
+    page = service.products_page(user, view, filters.q, filters.category, filters.sort, filters.in_stock,
                                  page_number(), PAGE_SIZE)
     products = service.rows(page.items, view)
     context = {"page": page, "products": products, "filters": filters, "view": view,
@@ -33,13 +34,13 @@ def index():
     if is_partial():  # live search: the results block only, no categories or tiers to load
         return render("catalogue/index.html", "results", **context)
     return render("catalogue/index.html", "results", categories=service.categories(),
-                  tiers=service.tiers() if current_user.is_vendor else [], **context)
+                  tiers=service.tiers() if user.is_vendor else [], **context)
 
 
 @bp.get("/<int:product_id>")
 @require()
 def product(product_id: int):
-    view = _view(CatalogueFilters.from_args(request.args))
+    view = _view(CatalogueFilters.from_args(request.args), current_user)
     return render("catalogue/product.html", product=service.get_product(current_user, view, product_id),
                   view=view, files=files.loaded(product_id))
 

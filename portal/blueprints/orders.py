@@ -80,15 +80,15 @@ def place():
 @bp.get("/orders/")
 @require(Permission.PLACE_ORDERS)
 def index():
-    args = {k: request.args.get(k, "").strip()[:100] for k in ("status", "po", "sku", "from", "to")}
-    filters = orders.Filters(status=args["status"], po=args["po"], sku=args["sku"],
-                             date_from=orders.parse_date(args["from"]), date_to=orders.parse_date(args["to"]))
-    page = orders.history_page(current_user, filters, select_timezone(), page_number(), 25)
+    args, filters = _filters()
+    user = current_user._get_current_object()  # the user itself: the service reads it a dozen times
+    page = orders.history_page(user, filters, select_timezone(), page_number(), 25)
     return render("orders/index.html", "results", page=page, filters=args, statuses=tuple(orders.STATUS_LABELS))
 
 
 def _filters() -> tuple[dict[str, str], orders.Filters]:
-    args = {k: request.args.get(k, "").strip()[:100] for k in ("status", "po", "sku", "from", "to")}
+    query = request.args
+    args = {k: query.get(k, "").strip()[:100] for k in ("status", "po", "sku", "from", "to")}
     return args, orders.Filters(status=args["status"], po=args["po"], sku=args["sku"],
                                 date_from=orders.parse_date(args["from"]), date_to=orders.parse_date(args["to"]))
 

@@ -149,11 +149,11 @@ def _connection():
     request_context = _cv_request.get(None)
     if request_context is not None and request_context.request.method in READ_METHODS:
         app_context = _cv_app.get()
-        state = app_context.g
-        if not getattr(state, "portal_orm_began", False) and app_context.app.config["READS_OWN_CONNECTION"]:
-            connection = getattr(state, "portal_read_connection", None)
+        state = vars(app_context.g)  # (a missing attribute of g costs a raised and caught exception)
+        if not state.get("portal_orm_began") and app_context.app.config["READS_OWN_CONNECTION"]:
+            connection = state.get("portal_read_connection")
             if connection is None:
-                connection = state.portal_read_connection = db.engine.raw_connection()
+                connection = state["portal_read_connection"] = db.engine.raw_connection()
             return connection, None
     owner = db.session.connection()
     return owner.connection.dbapi_connection, owner
