@@ -39,7 +39,12 @@ def create_app(config: dict | None = None) -> Flask:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
 
+    from sqlalchemy.orm import configure_mappers
+
     from portal import models  # noqa: F401  (the whole schema, for Alembic)
+
+    # Now, not on a worker's first query: the signed-in user is built without one (accounts.service._loaded)
+    configure_mappers()
 
     _init_extensions(app)
     _register_blueprints(app)
