@@ -204,13 +204,15 @@ def sign_in(port: int, email: str) -> str:
     return cookie_header(_cookies(headers, jar))
 
 
-def check(port: int, target: Target, headers: dict) -> None:
-    """The target answers 200 with its page, not a redirect to (or the form of) the login page."""
-    status, _h, body = request(port, "GET", target.path, headers=headers)
-    text = body.decode(errors="replace")
-    if status != 200 or 'id="login-form"' in text or (target.expect and target.expect not in text):
-        raise RuntimeError(f"{target.name}: GET {target.path} answered {status}, not the expected page:\n"
-                           f"{text[:800]}")
+def check(port: int, target: Target, headers: dict, times: int = 2 * WORKERS) -> None:
+    """The target answers 200 with its page, not a redirect to (or the form of) the login page — a few
+    times, so that every worker has answered it (a worker's first request is where setup bugs show)."""
+    for _ in range(times):
+        status, _h, body = request(port, "GET", target.path, headers=headers)
+        text = body.decode(errors="replace")
+        if status != 200 or 'id="login-form"' in text or (target.expect and target.expect not in text):
+            raise RuntimeError(f"{target.name}: GET {target.path} answered {status}, not the expected page:\n"
+                               f"{text[:800]}")
 
 
 # --- load -----------------------------------------------------------------------------------
