@@ -179,16 +179,18 @@ def install(app) -> None:
     @app.context_processor
     def _template_globals():
         return {
-            "languages": current_app.config["LANGUAGES"],
             "current_locale": _locale_name(),
             "current_zone": _zone_name(),
-            "unread_count": _unread_count,
-            "header_cart_count": _cart_count,
             # The user object itself, not Flask-Login's proxy: templates read it dozens of times
             # per page and every read through the proxy costs a context lookup.
             "current_user": _user(),
             **_bound_gettext(),
         }
+
+    # ours sets current_user (the object, not the proxy): Flask-Login's own processor would only
+    # resolve the proxy once more per render
+    processors = app.template_context_processors[None]
+    processors[:] = [p for p in processors if getattr(p, "__name__", "") != "_user_context_processor"]
 
     # Templates call gettext hundreds of times per page; Flask-Babel resolves the locale and its
     # catalogue cache on every call. Resolve once per locale and reuse (force_locale still works:
@@ -202,6 +204,7 @@ def install(app) -> None:
     # always %-formatted), without their second trip through ``context.call`` on every string.
     app.jinja_env.globals.update(gettext=_template_gettext, _=_template_gettext, ngettext=_template_ngettext)
     # for pages and for imported macros (which see globals, not the context processor's values)
+    app.jinja_env.globals.update(unread_count=_unread_count, header_cart_count=_cart_count)
     app.jinja_env.globals.update(Permission=Permission, Role=Role, role_has=role_has, fixed_url=fixed_url,
                                  badge=badge, layout=layout_fragment, fragment=fragment, rendered_rows=rendered_rows,
                                  pager=pager, page_header=page_header, page_footer=page_footer)
@@ -259,10 +262,20 @@ def _format(eval_ctx, rv: str, variables: dict) -> str:
     return rv % variables
 
 
-def _bound_gettext():
-    """``_``/``gettext``/``ngettext`` for one render: the translations are looked up once (a page
-    renders ~50 strings). Imported macros and layout fragments use the globals above."""
+def _bound_gettext() -> dict:
+    """``_``/``gettext``/``ngettext`` bound to the request's translations (a page renders ~50 strings), made
+    once per catalogue. Imported macros and layout fragments use the globals above."""
     translations = _translations()
+    bound = _bound.get(translations)
+    if bound is None:
+        bound = _bound[translations] = _gettext_for(translations)
+    return bound
+
+
+_bound: dict = {}  # Babel translations (one per language, kept by Flask-Babel) → their template functions
+
+
+def _gettext_for(translations) -> dict:
     ugettext, ungettext = translations.ugettext, translations.ungettext
 
     @pass_eval_context
