@@ -333,8 +333,9 @@ def badge(template: str, count: int) -> Markup:
 # user of the same tier browsing the catalogue — and a 25-row table costs 0.5–2 ms to render.
 _rows: dict[tuple, str] = {}
 _MAX_ROWS = 10_000
-# What a row's forms carry as the CSRF token while cached: the session's own token replaces it per page.
-CSRF_SLOT = "csrf-slot-8d1f3b"
+# What a kept piece's forms carry as the CSRF token: the session's own token replaces it per page. Markup, so
+# it goes into the HTML as it is, where anything a user wrote is escaped and can never read like it.
+CSRF_SLOT = Markup("<!--csrf-->")
 
 
 def rendered_rows(template: str, name: str, rows, **shared) -> Markup:
@@ -402,8 +403,8 @@ def page_footer(csrf: str) -> Markup:
         NEXT_SLOT, str(escape(request.full_path.rstrip("?")))))
 
 
-# The page's own address in the footer's language form while kept (see ``page_footer``).
-NEXT_SLOT = "next-slot-5c2e7a"
+# The page's own address in the footer's language form while kept (see ``page_footer``, ``CSRF_SLOT``).
+NEXT_SLOT = Markup("<!--next-->")
 
 
 def _layout_macro(name: str):

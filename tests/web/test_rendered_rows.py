@@ -30,7 +30,7 @@ def test_each_session_s_add_to_cart_forms_carry_its_own_csrf_token(app, db):
         body_token = re.search(r'hx-headers=\'\{"X-CSRFToken": "([^"]+)"\}', html).group(1)
         form_tokens = re.findall(r'name="csrf_token" value="([^"]+)"', row(html, f"product-{item.id}"))
         assert form_tokens == [body_token]  # the row was shared, the token is this session's
-        assert "csrf-slot" not in html
+        assert "<!--csrf-->" not in html
         tokens.append(body_token)
     assert tokens[0] != tokens[1]
 
@@ -83,3 +83,13 @@ def test_vendor_staff_previewing_a_tier_get_links_that_keep_the_preview(client, 
     preview = row(get(client, f"/catalogue/?q=ROW-PREVIEW-1&tier={tier.id}"), f"product-{item.id}")
     assert f'/catalogue/{item.id}"' in plain and "$10.00" in plain
     assert f'/catalogue/{item.id}?tier={tier.id}"' in preview and "$9.00" in preview
+
+
+def test_text_a_partner_wrote_that_looks_like_a_placeholder_stays_text(client, login, db, world):  # noqa: F811
+    order = make_order(db, world.buyer, [(stocked_product(db, 10), 1)], status="submitted", po="<!--csrf-->")
+    login(world.manager)
+    html = get(client, "/queue/")
+    token = re.search(r'hx-headers=\'\{"X-CSRFToken": "([^"]+)"\}', html).group(1)
+    queue_row = row(html, f"queue-{order.id}")
+    assert "<td>&lt;!--csrf--&gt;</td>" in queue_row  # escaped, and not taken for the token's place
+    assert f'name="csrf_token" value="{token}"' in queue_row and token not in queue_row.split("<form")[0]
