@@ -55,6 +55,7 @@ def test_a_write_request_reads_what_its_own_transaction_wrote(app, db):
         assert "portal_read_connection" not in g
 
 
+@pytest.mark.pg
 def test_a_read_request_reads_on_a_pooled_connection_of_its_own_returned_at_the_end(app, db):
     pool = db.engine.pool
     app.config["READS_OWN_CONNECTION"] = True
