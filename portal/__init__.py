@@ -12,18 +12,15 @@ class Portal(Flask):
     before/after/teardown hook and the view on every request (a dozen ``inspect`` calls a request); the
     answer never changes for a given function."""
 
+    def __init__(self, *args, **kwargs) -> None:
+        self._sync: dict = {}
+        super().__init__(*args, **kwargs)
+
     def ensure_sync(self, func):
         known = self._sync.get(func)
         if known is None:
             known = self._sync[func] = super().ensure_sync(func)
         return known
-
-    @property
-    def _sync(self) -> dict:
-        cache = self.__dict__.get("_sync_cache")
-        if cache is None:
-            cache = self.__dict__["_sync_cache"] = {}
-        return cache
 
 
 def create_app(config: dict | None = None) -> Flask:

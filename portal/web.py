@@ -303,8 +303,7 @@ def fragment(template: str, name: str, **args) -> Markup:
     """The macro ``name`` of ``template`` rendered with ``args`` (hashable; lists count as tuples),
     cached per app, locale and mount point (not in debug, where templates reload)."""
     values = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in args.items()))
-    return _remembered((template, name, values), lambda: getattr(
-        current_app.jinja_env.get_template(template).module, name)(**args))
+    return _remembered((template, name, values), lambda: _macro(template, name)(**args))
 
 
 def _remembered(key: tuple, render) -> Markup:
@@ -312,12 +311,23 @@ def _remembered(key: tuple, render) -> Markup:
     cache_key = (current_app._get_current_object(), request.script_root, _locale_name(), key)
     html = _fragments.get(cache_key)
     if html is None:
-        html = Markup(str(render()))
-        if not current_app.debug:
-            if len(_fragments) >= _MAX_FRAGMENTS:
-                _fragments.clear()
-            _fragments[cache_key] = html
+        html = _keep(_fragments, _MAX_FRAGMENTS, cache_key, Markup(str(render())))
     return html
+
+
+def _keep(cache: dict, limit: int, key: tuple, value):
+    """``value``, kept in ``cache`` under ``key`` (emptied when it holds ``limit`` entries) unless in debug,
+    where templates reload and a kept rendering would go stale."""
+    if not current_app.debug:
+        if len(cache) >= limit:
+            cache.clear()
+        cache[key] = value
+    return value
+
+
+def _macro(template: str, name: str):
+    """The macro ``name`` of ``template`` (its module, made once per template by Jinja)."""
+    return getattr(current_app.jinja_env.get_template(template).module, name)
 
 
 def badge(template: str, count: int) -> Markup:
@@ -349,20 +359,14 @@ def rendered_rows(template: str, name: str, rows, **shared) -> Markup:
     if token is not None:
         shared["csrf"] = CSRF_SLOT
     base = (app, request.script_root, _locale_name(), _zone_name(), template, name, tuple(sorted(shared.items())))
-    keep = not app.debug
     macro = None
     out = []
     for row in rows:
         key = (base, row)
         html = _rows.get(key)
         if html is None:
-            if macro is None:
-                macro = getattr(app.jinja_env.get_template(template).module, name)
-            html = str(macro(row, **shared))
-            if keep:
-                if len(_rows) >= _MAX_ROWS:
-                    _rows.clear()
-                _rows[key] = html
+            macro = macro or _macro(template, name)
+            html = _keep(_rows, _MAX_ROWS, key, str(macro(row, **shared)))
         out.append(html)
     html = "".join(out)
     if token is not None:
@@ -389,7 +393,8 @@ def page_header(csrf: str) -> Markup:
         args = (user.role, user.name, cart, _unread_count())
     else:
         args = (None, None, None, 0)
-    html = _remembered(("_layout.html", "header", args), lambda: _layout_macro("header")(*args, csrf=CSRF_SLOT))
+    html = _remembered(("_layout.html", "header", args),
+                       lambda: _macro("_layout.html", "header")(*args, csrf=CSRF_SLOT))
     return Markup(str(html).replace(CSRF_SLOT, str(escape(csrf))))
 
 
@@ -397,7 +402,7 @@ def page_footer(csrf: str) -> Markup:
     """The page footer (``_layout.html`` ``footer``): the language switcher for the current language, posting
     back to this page; kept per language like ``page_header``."""
     locale = _locale_name()
-    html = _remembered(("_layout.html", "footer"), lambda: _layout_macro("footer")(
+    html = _remembered(("_layout.html", "footer"), lambda: _macro("_layout.html", "footer")(
         locale, csrf=CSRF_SLOT, next=NEXT_SLOT))
     return Markup(str(html).replace(CSRF_SLOT, str(escape(csrf))).replace(
         NEXT_SLOT, str(escape(request.full_path.rstrip("?")))))
@@ -405,10 +410,6 @@ def page_footer(csrf: str) -> Markup:
 
 # The page's own address in the footer's language form while kept (see ``page_footer``, ``CSRF_SLOT``).
 NEXT_SLOT = Markup("<!--next-->")
-
-
-def _layout_macro(name: str):
-    return getattr(current_app.jinja_env.get_template("_layout.html").module, name)
 
 
 def layout_fragment(name: str, **args) -> Markup:

@@ -9,7 +9,9 @@ from datetime import timedelta
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, inspect, select, update
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.accounts import passwords
 from portal.accounts.models import ApiToken, OneTimeToken, User, new_session_token
@@ -71,37 +73,27 @@ def load_session_user(session_id: str, attach: bool = True) -> User | None:
     user_id, _sep, token = (session_id or "").partition(":")
     if not user_id.isdigit() or not token:
         return None
-    statement, user_columns, partner_columns = _session_user_statement()
-    row = reads.first(statement, {"user_id": int(user_id)})
+    row = reads.first(_SESSION_USER, {"user_id": int(user_id)})
     if row is None:
         return None
-    user_values = dict(zip(user_columns, row[:len(user_columns)], strict=True))
+    user_values = dict(zip(_USER_COLUMNS, row[:len(_USER_COLUMNS)], strict=True))
     if not secrets.compare_digest(user_values["session_token"], token):
         return None
     partner = None
     if user_values["partner_id"] is not None:
-        partner = _loaded(Partner, dict(zip(partner_columns, row[len(user_columns):], strict=True)), attach)
+        partner = _loaded(Partner, dict(zip(_PARTNER_COLUMNS, row[len(_USER_COLUMNS):], strict=True)), attach)
     user = _loaded(User, user_values, attach, partner=partner)
     return user if user.is_active else None
 
 
-_SESSION_USER: tuple | None = None
-
-
-def _session_user_statement() -> tuple:
-    """One Core statement (built once) for the user and their partner, in one row. Loading the same through
-    the ORM (``select(User)`` joined to Partner) cost ~0.15 ms more per request in result processing
-    and object loading than the query itself."""
-    global _SESSION_USER
-    if _SESSION_USER is None:
-        from sqlalchemy import bindparam
-
-        users, partners = User.__table__, Partner.__table__
-        statement = (select(*users.c, *partners.c)
-                     .outerjoin_from(users, partners, partners.c.id == users.c.partner_id)
-                     .where(users.c.id == bindparam("user_id")))
-        _SESSION_USER = (statement, tuple(c.key for c in users.c), tuple(c.key for c in partners.c))
-    return _SESSION_USER
+# One Core statement for the user and their partner, in one row. Loading the same through the ORM
+# (``select(User)`` joined to Partner) cost ~0.15 ms more per request in result processing and object
+# loading than the query itself.
+_USER_COLUMNS = tuple(c.key for c in User.__table__.c)
+_PARTNER_COLUMNS = tuple(c.key for c in Partner.__table__.c)
+_SESSION_USER = (select(*User.__table__.c, *Partner.__table__.c)
+                 .outerjoin_from(User.__table__, Partner.__table__, Partner.__table__.c.id == User.partner_id)
+                 .where(User.__table__.c.id == bindparam("user_id")))
 
 
 def _loaded(model, values: dict, attach: bool, **related):
@@ -109,10 +101,6 @@ def _loaded(model, values: dict, attach: bool, **related):
     built without another query, as if the ORM had loaded it (relationships not given load lazily when
     read). ``attach``: in the session — the one it already holds for that identity, else this one as
     a clean persistent object; otherwise a detached copy."""
-    from sqlalchemy import inspect
-    from sqlalchemy.orm import make_transient_to_detached
-    from sqlalchemy.orm.attributes import set_committed_value
-
     if attach:
         known = db.session.identity_map.get(db.session.identity_key(model, values["id"]))
         if known is not None:
