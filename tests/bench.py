@@ -1,9 +1,10 @@
 """`make bench`: signed-in portal pages against a bare-Flask "hello", measured in the same run.
 
 Builds a throwaway instance (SQLite, migrated, ``seed-demo --scale large``), starts one real
-redis-server (core.queue.start_server) and two gunicorns with 2 sync workers each on 127.0.0.1 — the portal and
-tests/bench_hello.py — signs in through the real login form (CSRF on), checks every target answers
-200 with the page (not the login form) on every worker, then loads each one with ``wrk -t1 -c4 -d5s``
+redis-server (core.queue.start_server) and two gunicorns with 2 sync workers each on 127.0.0.1 — the
+portal (with two "floor" probe pages: tests/bench_portal.py) and tests/bench_hello.py — signs in through
+the real login form (CSRF on), checks every target answers 200 with the page (not the login form) on
+every worker, then loads each one with ``wrk -t1 -c4 -d5s``
 (a threaded Python client with a fixed request count when wrk is missing) in three rounds, each
 between two runs of hello. Prints requests/s, p50, p95 and the share of hello's throughput in the
 same round (the median round; the machine's speed drifts, so a share is only taken within a round),
@@ -350,7 +351,8 @@ def main() -> int:
         gunicorn = [sys.executable, "-m", "gunicorn", "-w", str(WORKERS), "-k", "sync", "--log-level", "warning"]
         portal_port, hello_port = free_port(), free_port()
         portal_log, hello_log = folder / "portal.log", folder / "hello.log"
-        portal = start([*gunicorn, "-b", f"127.0.0.1:{portal_port}", "wsgi:app"], env, portal_log)
+        # wsgi.app plus the two floor probes (tests/bench_portal.py)
+        portal = start([*gunicorn, "-b", f"127.0.0.1:{portal_port}", "tests.bench_portal:app"], env, portal_log)
         hello = start([*gunicorn, "-b", f"127.0.0.1:{hello_port}", "tests.bench_hello:app"], env, hello_log)
         wait_ready(hello_port, "/", hello, hello_log)
         wait_ready(portal_port, "/healthz", portal, portal_log)
@@ -358,6 +360,9 @@ def main() -> int:
         targets = [
             Target("hello", "hello", "/", None, "hello"),
             Target("reference", "hello", "/rows", None, "ORD-"),
+            # floors: what every signed-in page pays before its own content (tests/bench_portal.py)
+            Target("floor: signed in", "portal", "/_bench/signed-in", "anna@northwind.demo.test", "Anna Andersen"),
+            Target("floor: + layout", "portal", "/_bench/layout", "anna@northwind.demo.test", 'id="main"'),
             Target("dashboard", "portal", "/", "anna@northwind.demo.test", "Anna Andersen"),
             Target("notifications", "portal", "/notifications/", heavy_user, "Demo notification"),
             Target("audit log", "portal", "/audit/", "admin@demo.test", "bulk demo history"),
@@ -411,6 +416,9 @@ def main() -> int:
             "round's.",
             "reference: the issue's yardstick, a minimal SQLAlchemy + Jinja page of 50 rows (tests/bench_hello.py: "
             "no sign-in, tenancy, layout, translation or formatting).",
+            "floors (tests/bench_portal.py, served with the portal): 'signed in' answers the user's name after the "
+            "session, user and permission check; '+ layout' is that plus the layout every page renders (header with "
+            "badge counts, footer) around an empty content block. No signed-in page can go above them.",
             f"p95 under {P95_LIMIT_MS:.0f} ms (the issue's server-side bound, measured here at the client): "
             + (f"NOT met by {', '.join(slow)}." if slow else "met by every portal target."),
             f"gunicorn {WORKERS} sync workers per app on 127.0.0.1, SQLite (WAL), load: {client}; "
