@@ -38,17 +38,17 @@ translations: $(VENV)/.installed
 	done
 
 # Re-extract every string of portal/ and jobs/ into messages.pot and merge it into each catalog
-# (no fuzzy guesses, obsolete entries dropped). New strings then show up untranslated, and
+# (no fuzzy guesses, obsolete entries dropped; lines up to 120 characters, as the catalogs were written). New strings then show up untranslated, and
 # tests/unit/test_translations.py fails until they are translated. Keep BABEL_KEYWORDS in step with it.
 messages: $(VENV)/.installed
 	$(BIN)/pybabel -q extract -F babel.cfg $(BABEL_KEYWORDS) --add-comments=TRANSLATORS: \
 	  --project="Partner Portal" --version="$$(sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)" \
-	  --copyright-holder="the Partner Portal authors" --msgid-bugs-address=portal@localhost -o $(TRANSLATIONS)/messages.pot portal jobs
+	  --copyright-holder="the Partner Portal authors" --msgid-bugs-address=portal@localhost -w 120 -o $(TRANSLATIONS)/messages.pot portal jobs
 	@for lang in $(PO_LANGUAGES); do \
 	  [ -f $(TRANSLATIONS)/$$lang/LC_MESSAGES/messages.po ] || \
 	    $(BIN)/pybabel -q init -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l $$lang; \
 	done
-	$(BIN)/pybabel -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel -q update -w 120 -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching --ignore-obsolete
 
 migrate: install
 	$(FLASK) db upgrade

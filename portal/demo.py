@@ -20,7 +20,7 @@ from sqlalchemy import Date, func, insert, select, text
 
 from portal.accounts.models import User, new_session_token
 from portal.accounts.passwords import hash_password
-from portal.catalogue.models import Category, Product, ProductTierPrice, Tier
+from portal.catalogue.models import Category, Product, ProductLink, ProductTierPrice, Tier
 from portal.catalogue.service import optimize_search_index
 from portal.core.audit import AuditEntry
 from portal.core.permissions import Role
@@ -116,6 +116,13 @@ CATALOGUE = {
 }
 # (sku, tier, price in cents): a product-specific tier price that wins over the tier's discount
 TIER_PRICES = [("SW-24G", "Gold", 64900)]
+# (sku, title, address): related resources on the product's page (example.com: addresses reserved for examples)
+PRODUCT_LINKS = [
+    ("ER-1000", "Installation guide (PDF)", "https://docs.example.com/er-1000/installation-guide.pdf"),
+    ("ER-1000", "Case study: a regional bank's new WAN edge", "https://www.example.com/case-studies/er-1000-bank"),
+    ("IR-300", "Configuration video: VPN and Modbus gateway", "https://video.example.com/ir-300-setup"),
+    ("FW-100", "Threat Protection Licence for the FW series", "/catalogue/?q=LIC-SEC-1Y"),
+]
 
 LARGE_PARTNERS = 1_000
 LARGE_USERS_PER_PARTNER = 5
@@ -205,6 +212,11 @@ def _seed_catalogue() -> None:
             ProductTierPrice.product_id == products[sku].id, ProductTierPrice.tier_id == tiers[tier].id))
         if exists is None:
             db.session.add(ProductTierPrice(product_id=products[sku].id, tier_id=tiers[tier].id, price_cents=price))
+    for sku, title, url in PRODUCT_LINKS:
+        exists = db.session.scalar(select(ProductLink.id).where(
+            ProductLink.product_id == products[sku].id, ProductLink.url == url))
+        if exists is None:
+            db.session.add(ProductLink(product_id=products[sku].id, title=title, url=url))
     for partner in db.session.scalars(select(Partner).where(Partner.name.in_(PARTNER_TIERS))):
         if partner.tier_id is None:
             partner.tier_id = tiers[PARTNER_TIERS[partner.name]].id

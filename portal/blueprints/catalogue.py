@@ -42,7 +42,7 @@ def index():
 def product(product_id: int):
     view = _view(CatalogueFilters.from_args(request.args), current_user)
     return render("catalogue/product.html", product=service.get_product(current_user, view, product_id),
-                  view=view, files=files.loaded(product_id))
+                  view=view, files=files.loaded(product_id), links=service.product_links(product_id))
 
 
 @bp.get("/<int:product_id>/<any(image, datasheet):kind>")

@@ -11,7 +11,7 @@ from flask_wtf.file import FileField
 from wtforms import SelectChoice, StringField
 
 from portal.catalogue import admin, csv_io, files
-from portal.catalogue.forms import CategoryForm, ImportForm, ProductForm, TierDiscountForm, TierPriceForm
+from portal.catalogue.forms import CategoryForm, ImportForm, LinkForm, ProductForm, TierDiscountForm, TierPriceForm
 from portal.catalogue.pricing import discount_percent
 from portal.core.errors import Invalid
 from portal.core.forms import apply_errors, submit
@@ -75,7 +75,7 @@ def _save(product_id: int | None):
 
 
 def _product_page(product, form: ProductForm | None = None, status: int = 200, block: str | None = None,
-                  tier_forms=None, file_forms: dict | None = None):
+                  tier_forms=None, file_forms: dict | None = None, link_form: LinkForm | None = None):
     """The product edit page; a form that just failed is passed in and keeps its errors."""
     file_forms = file_forms or {}
     return render("catalogue_admin/product.html", block, status=status,
@@ -83,6 +83,8 @@ def _product_page(product, form: ProductForm | None = None, status: int = 200, b
                   tier_forms=tier_forms if tier_forms is not None else (_tier_forms(product) if product else []),
                   image_form=file_forms.get("image") or ImageForm(formdata=None),
                   datasheet_form=file_forms.get("datasheet") or DatasheetForm(formdata=None),
+                  links=admin.product_links(product.id) if product else [],
+                  link_form=link_form or LinkForm(prefix="link", formdata=None), max_links=admin.MAX_LINKS,
                   remove_form=FlaskForm(formdata=None), max_mb={k: r.max_bytes // files.MB
                                                                 for k, r in files.RULES.items()})
 
@@ -108,6 +110,30 @@ def tier_price(product_id: int, tier_id: int):
         flash(_("Tier price saved."), "success")
         return redirect_to(url_for("catalogue_admin.edit", product_id=product_id))
     return _product_page(product, status=422, tier_forms=_tier_forms(product, form, tier_id))
+
+
+# --- related resources ------------------------------------------------------------------------
+
+@bp.post("/products/<int:product_id>/links")
+@require(Permission.MANAGE_CATALOGUE)
+def add_link(product_id: int):
+    admin.get_product(current_user, product_id)  # 404 before the form: no such product, no such page
+    form = LinkForm(prefix="link")
+    if submit(form, lambda: admin.add_link(current_user, product_id, form.title.data, form.url.data)):
+        flash(_("Related resource added."), "success")
+        return redirect_to(url_for("catalogue_admin.edit", product_id=product_id) + "#related-resources")
+    db.session.rollback()
+    return _product_page(admin.get_product(current_user, product_id), status=422, link_form=form)
+
+
+@bp.post("/products/<int:product_id>/links/<int:link_id>/remove")
+@require(Permission.MANAGE_CATALOGUE)
+def remove_link(product_id: int, link_id: int):
+    # CSRF: checked app-wide (CSRFProtect) before the view runs
+    admin.remove_link(current_user, product_id, link_id)
+    db.session.commit()
+    flash(_("Related resource removed."), "success")
+    return redirect_to(url_for("catalogue_admin.edit", product_id=product_id) + "#related-resources")
 
 
 # --- image and datasheet ----------------------------------------------------------------------

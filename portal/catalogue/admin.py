@@ -1,4 +1,5 @@
-"""Catalogue administration (admins): products, categories, tier discounts and product tier prices.
+"""Catalogue administration (admins): products, categories, tier discounts, product tier prices and the
+links to a product's related resources.
 
 Every value typed by a person (form field or CSV cell) goes through ``clean_product`` — one set of
 rules for both. Money is parsed to cents by ``portal.core.money.parse_amount``; discounts are
@@ -9,12 +10,14 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from urllib.parse import urlsplit
 
 from babel.numbers import list_currencies
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from portal.catalogue.models import Category, Product, ProductTierPrice, Tier
+from portal.catalogue.models import Category, Product, ProductLink, ProductTierPrice, Tier
+from portal.catalogue.service import product_links
 from portal.core import audit, money
 from portal.core.errors import Forbidden, Invalid, NotFound
 from portal.core.permissions import Permission
@@ -282,3 +285,78 @@ def set_tier_price(actor, product_id: int, tier_id: int, text: str | None) -> in
                  before={"tier_id": tier.id, "price_cents": before}, after={"tier_id": tier.id, "price_cents": cents},
                  summary=f"{product.sku} · {tier.name}")
     return cents
+
+
+# --- related resources (links on the product page) ----------------------------------------------
+
+MAX_LINKS = 10  # per product: a page of related resources, not a library
+MAX_LINK_TITLE = 120
+MAX_LINK_URL = 500
+_UNSAFE_URL_CHARACTERS = re.compile(r"[\s\x00-\x1f\x7f\\]")  # whitespace, control characters, backslash
+# a host name (letters of any script, digits, dots, hyphens) or IPv4 address, with an optional port
+_HOST = re.compile(r"\w[\w.-]*(:[0-9]{1,5})?")
+
+
+def clean_link(title: str | None, url: str | None) -> tuple[str, str]:
+    """A link's title and address as typed → (title, url), or Invalid with a message per field.
+
+    The address is a web address (``http://`` or ``https://`` with a host) or a path of the portal
+    (``/…``, not ``//…``, which browsers read as another host). Nothing else: ``javascript:``,
+    ``data:`` and the like never reach a page."""
+    errors: dict[str, list[str]] = {}
+    title = (title or "").strip()
+    if not title:
+        errors["title"] = [_("Enter the title partners see.")]
+    elif len(title) > MAX_LINK_TITLE:
+        errors["title"] = [_("Use at most %(n)s characters.", n=MAX_LINK_TITLE)]
+    url = (url or "").strip()
+    if not url:
+        errors["url"] = [_("Enter a web address (https://…) or a path of the portal (/…).")]
+    elif len(url) > MAX_LINK_URL:
+        errors["url"] = [_("Use at most %(n)s characters.", n=MAX_LINK_URL)]
+    elif not _safe_url(url):
+        errors["url"] = [_("Enter a web address starting with https:// or http://, or a path of the portal "
+                           "starting with /.")]
+    if errors:
+        raise Invalid(errors)
+    return title, url
+
+
+def _safe_url(url: str) -> bool:
+    if _UNSAFE_URL_CHARACTERS.search(url):
+        return False
+    if url.startswith("/"):
+        return not url.startswith("//")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises ValueError for a port out of range)
+    except ValueError:
+        return False
+    # no user@ part: "https://trusted.example@evil.example" is a classic way to disguise a host
+    return parts.scheme.lower() in ("http", "https") and bool(_HOST.fullmatch(parts.netloc))
+
+
+def add_link(actor, product_id: int, title: str | None, url: str | None) -> ProductLink:
+    """Add a related resource to a product (audited). Invalid input → Invalid, nothing written."""
+    product = get_product(actor, product_id)
+    title, url = clean_link(title, url)
+    if len(product_links(product.id)) >= MAX_LINKS:
+        raise Invalid({"url": [_("A product has at most %(n)s related resources: remove one first.", n=MAX_LINKS)]})
+    link = ProductLink(product_id=product.id, title=title, url=url)
+    db.session.add(link)
+    db.session.flush()
+    audit.record(actor, "product.link_added", product, after={"title": title, "url": url},
+                 summary=f"{product.sku} · {title}")
+    return link
+
+
+def remove_link(actor, product_id: int, link_id: int) -> None:
+    """Remove one of the product's related resources (audited); another product's link is not found."""
+    product = get_product(actor, product_id)
+    link = db.session.get(ProductLink, link_id)
+    if link is None or link.product_id != product.id:
+        raise NotFound(_("That link was not found."))
+    before = {"title": link.title, "url": link.url}
+    db.session.delete(link)
+    db.session.flush()
+    audit.record(actor, "product.link_removed", product, before=before, summary=f"{product.sku} · {link.title}")

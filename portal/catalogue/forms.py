@@ -85,6 +85,13 @@ class TierDiscountForm(FlaskForm):
     discount = StringField(_l("Discount (%)"))
 
 
+class LinkForm(FlaskForm):
+    """A related resource of a product (catalogue.admin.clean_link checks it)."""
+
+    title = StringField(_l("Title"))
+    url = StringField(_l("Web address or portal path"))
+
+
 class TierPriceForm(FlaskForm):
     price = StringField(_l("Tier price (blank: use the tier discount)"))
 

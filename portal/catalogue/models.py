@@ -1,4 +1,5 @@
-"""Price book: tiers (discounts), categories, products and product-specific tier prices."""
+"""Price book: tiers (discounts), categories, products, product-specific tier prices and the links to a
+product's related resources."""
 
 from __future__ import annotations
 
@@ -76,3 +77,16 @@ class ProductTierPrice(db.Model):
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
     tier_id: Mapped[int] = mapped_column(ForeignKey("tiers.id", ondelete="CASCADE"), index=True)
     price_cents: Mapped[int] = mapped_column(Integer)
+
+
+class ProductLink(db.Model):
+    """A related resource shown on a product's page: an installation guide, a case study, a video — a
+    web address (http or https) or a page of the portal (a path), with the title partners see."""
+
+    __tablename__ = "product_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    url: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -34,7 +34,7 @@ from sqlalchemy import (
     text,
 )
 
-from portal.catalogue.models import Category, Product, ProductTierPrice, Tier
+from portal.catalogue.models import Category, Product, ProductLink, ProductTierPrice, Tier
 from portal.catalogue.pricing import discount_percent, net_price_cents
 from portal.core import reads
 from portal.core.errors import NotFound
@@ -307,3 +307,9 @@ def get_product(actor, view: PriceView, product_id: int) -> ProductRow:
     if found is None:
         raise NotFound(_("Product not found."))
     return to_row(found, view)
+
+
+def product_links(product_id: int) -> list[ProductLink]:
+    """A product's related resources (links on its page), in the order they were added."""
+    return list(db.session.scalars(select(ProductLink).where(ProductLink.product_id == product_id)
+                                   .order_by(ProductLink.id)))

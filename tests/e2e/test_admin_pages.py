@@ -8,7 +8,7 @@ import zlib
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.browser import check_page, sign_in, visit
+from tests.e2e.browser import check_page, sign_in, sign_out, visit
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -63,3 +63,28 @@ def test_an_admin_uploads_a_product_image_and_the_settings_page_checks_the_limit
     page.get_by_role("button", name="Save settings").click()
     expect(page.locator("#auto_approval_limit-error")).to_have_text("The amount cannot be negative.")
     check_page(page)
+
+
+def test_an_admin_adds_a_related_resource_and_a_partner_follows_it_from_the_product_page(page):
+    sign_in(page, "admin@demo.test")
+    visit(page, "/admin/catalogue/?q=SW-48G")
+    visit(page, page.locator("main table tbody tr a").first.get_attribute("href"))
+    page.fill("#link-title", "Stacking guide")
+    page.fill("#link-url", "javascript:alert(1)")
+    page.locator("#link-form button[type=submit]").click()
+    expect(page.locator("#link-url-error")).to_contain_text("starting with https:// or http://")
+    page.fill("#link-url", "/catalogue/?q=SW-48G")
+    page.locator("#link-form button[type=submit]").click()
+    expect(page.get_by_role("status").filter(has_text="Related resource added.")).to_be_visible()
+    expect(page.locator("#related-resources li a")).to_have_text(["Stacking guide"])
+    check_page(page)
+
+    sign_out(page)
+    sign_in(page, "anna@northwind.demo.test")
+    visit(page, "/catalogue/?q=SW-48G")
+    visit(page, page.locator("#results tbody tr a").first.get_attribute("href"))
+    link = page.locator("#related-resources a", has_text="Stacking guide")
+    expect(link).to_be_visible()
+    check_page(page)
+    link.click()
+    expect(page.locator("#results tbody tr[data-sku='SW-48G']")).to_be_visible()

@@ -129,7 +129,7 @@ def test_a_product_has_its_category_unit_moq_stock_status_and_description(db, cl
         "id": item.id, "sku": "API-DT-1", "name": "工业路由器 DT-1", "category": {"id": cat.id, "name": "API Routers"},
         "currency": "USD", "unit": "each", "list_price": "649.00", "net_price": "649.00",
         "list_price_cents": 64900, "net_price_cents": 64900, "min_order_qty": 5, "stock_status": "low",
-        "active": True, "description": "双 SIM 卡",
+        "active": True, "description": "双 SIM 卡", "resources": [],
     }
 
 

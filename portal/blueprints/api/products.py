@@ -75,8 +75,14 @@ class ProductOut(BaseModel):
     active: bool
 
 
+class ResourceLink(BaseModel):
+    title: str
+    url: str = Field(description="A web address (http or https) or a path of the portal (starting with /).")
+
+
 class ProductDetailOut(ProductOut):
     description: str
+    resources: list[ResourceLink] = Field(description="Related resources, as on the product's page.")
 
 
 class ProductPage(BaseModel):
@@ -119,4 +125,6 @@ def list_products(user, query: ProductListQuery) -> ProductPage:
            response=ProductDetailOut, tags=("catalogue",))
 def get_product(user, query: PreviewQuery, product_id: int) -> ProductDetailOut:
     row = service.get_product(user, _view(user, query), product_id)
-    return ProductDetailOut(**_fields(row), description=row.description)
+    return ProductDetailOut(**_fields(row), description=row.description,
+                            resources=[ResourceLink(title=link.title, url=link.url)
+                                       for link in service.product_links(product_id)])
