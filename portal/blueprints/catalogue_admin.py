@@ -13,7 +13,7 @@ from wtforms import SelectChoice, StringField
 from portal.catalogue import admin, csv_io, files
 from portal.catalogue.forms import CategoryForm, ImportForm, LinkForm, ProductForm, TierDiscountForm, TierPriceForm
 from portal.catalogue.pricing import discount_percent
-from portal.core.errors import Invalid
+from portal.core.errors import Conflict, Invalid
 from portal.core.forms import apply_errors, submit
 from portal.core.forms import status as form_status
 from portal.core.htmx import redirect_to, render
@@ -99,6 +99,30 @@ def create():
 @require(Permission.MANAGE_CATALOGUE)
 def edit(product_id: int):
     return _save(product_id)
+
+
+@bp.route("/products/<int:product_id>/delete", methods=["GET", "POST"])
+@require(Permission.MANAGE_CATALOGUE)
+def delete(product_id: int):
+    """Ask first (GET), delete on the confirmation's POST. A product on orders is never deleted: the page
+    says so and offers to deactivate it instead."""
+    product = admin.get_product(current_user, product_id)
+    form = FlaskForm()
+    if form.validate_on_submit():
+        sku = product.sku
+        try:
+            keys = admin.delete_product(current_user, product_id)
+        except Conflict as exc:
+            db.session.rollback()
+            return render("catalogue_admin/delete.html", status=409, form=FlaskForm(formdata=None),
+                          product=admin.get_product(current_user, product_id), ordered=True, error=exc.message)
+        db.session.commit()
+        for key in keys:  # the files of a deleted product, only once the deletion is committed
+            files.discard(key)
+        flash(_("Product %(sku)s deleted.", sku=sku), "success")
+        return redirect_to(url_for("catalogue_admin.index"))
+    return render("catalogue_admin/delete.html", status=form_status(form), form=form, product=product,
+                  ordered=admin.is_ordered(product.id))
 
 
 @bp.post("/products/<int:product_id>/tier-prices/<int:tier_id>")
@@ -197,11 +221,13 @@ def remove_file(product_id: int, kind: str):
 # --- categories -------------------------------------------------------------------------------
 
 def _categories_page(new_form: CategoryForm, failed: CategoryForm | None = None, failed_id: int | None = None,
-                     status: int = 200):
-    rows = [(c, failed if c.id == failed_id else CategoryForm(prefix=f"cat{c.id}", formdata=None,
-                                                               data={"name": c.name}))
-            for c in admin.categories()]
-    return render("catalogue_admin/categories.html", status=status, form=new_form, rows=rows)
+                     status: int = 200, delete_error: tuple[int, str] | None = None):
+    """The categories with a rename form each (the one that just failed keeps its errors), how many
+    products each has, and a delete button for the empty ones; ``delete_error``: (category id, message)."""
+    rows = [(c, failed if failed is not None and c.id == failed_id else CategoryForm(
+        prefix=f"cat{c.id}", formdata=None, data={"name": c.name})) for c in admin.categories()]
+    return render("catalogue_admin/categories.html", status=status, form=new_form, rows=rows,
+                  counts=admin.product_counts(), delete_error=delete_error)
 
 
 @bp.route("/categories", methods=["GET", "POST"])
@@ -222,6 +248,21 @@ def rename_category(category_id: int):
         flash(_("Category %(name)s saved.", name=saved.name), "success")
         return redirect_to(url_for("catalogue_admin.categories"))
     return _categories_page(CategoryForm(formdata=None), form, category_id, status=422)
+
+
+@bp.post("/categories/<int:category_id>/delete")
+@require(Permission.MANAGE_CATALOGUE)
+def delete_category(category_id: int):
+    # CSRF: checked app-wide (CSRFProtect) before the view runs
+    try:
+        deleted = admin.delete_category(current_user, category_id)
+    except Conflict as exc:
+        db.session.rollback()
+        return _categories_page(CategoryForm(formdata=None), status=409, delete_error=(category_id, exc.message))
+    name = deleted.name
+    db.session.commit()
+    flash(_("Category %(name)s deleted.", name=name), "success")
+    return redirect_to(url_for("catalogue_admin.categories"))
 
 
 # --- tiers ------------------------------------------------------------------------------------

@@ -14,14 +14,15 @@ from urllib.parse import urlsplit
 
 from babel.numbers import list_currencies
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.catalogue.models import Category, Product, ProductLink, ProductTierPrice, Tier
 from portal.catalogue.service import product_links
 from portal.core import audit, money
-from portal.core.errors import Forbidden, Invalid, NotFound
+from portal.core.errors import Conflict, Forbidden, Invalid, NotFound
 from portal.core.permissions import Permission
 from portal.extensions import db
+from portal.orders.models import OrderLine
 
 FIELDS = ["sku", "name", "description", "category_id", "list_price_cents", "currency", "unit",
           "stock_on_hand", "min_order_qty", "active"]
@@ -197,10 +198,57 @@ def save_product(actor, data: dict, product_id: int | None = None) -> Product:
     return product
 
 
+def is_ordered(product_id: int) -> bool:
+    """Whether any order (in any state) has a line of this product."""
+    return db.session.scalar(select(OrderLine.id).where(OrderLine.product_id == product_id).limit(1)) is not None
+
+
+def delete_product(actor, product_id: int) -> list[str]:
+    """Delete a product no order has a line of (audited); its tier prices, related resources and cart lines
+    go with it. Returns the keys of its stored files, for the caller to discard after the commit.
+
+    A product on an order stays, for that order's history, stock and returns: Conflict — deactivate it
+    instead. The row is locked first (PostgreSQL; SQLite's write transaction is already exclusive), so
+    an order placed meanwhile is either seen here or waits and then finds no product."""
+    _allowed(actor)
+    product = db.session.get(Product, product_id, with_for_update=True)
+    if product is None:
+        raise NotFound(_("Product not found."))
+    if is_ordered(product.id):
+        raise Conflict(_("%(sku)s is on orders and stays for their history. Deactivate it instead: partners "
+                         "no longer see it.", sku=product.sku))
+    before = audit.snapshot(product, FIELDS)
+    keys = [key for key in (product.image_key, product.datasheet_key) if key]
+    db.session.delete(product)
+    db.session.flush()
+    audit.record(actor, "product.deleted", product, before=before, summary=f"{product.sku} {product.name}")
+    return keys
+
+
 # --- categories -------------------------------------------------------------------------------
 
 def categories() -> list[Category]:
     return list(db.session.scalars(select(Category).order_by(Category.name)))
+
+
+def product_counts() -> dict[int, int]:
+    """category id → how many products (active or not) it has; empty categories are absent."""
+    rows = db.session.execute(select(Product.category_id, func.count()).group_by(Product.category_id))
+    return {category_id: count for category_id, count in rows}
+
+
+def delete_category(actor, category_id: int) -> Category:
+    """Delete an empty category (audited); one with products → Conflict, nothing changes."""
+    _allowed(actor)
+    category = db.session.get(Category, category_id, with_for_update=True)
+    if category is None:
+        raise NotFound(_("Category not found."))
+    if db.session.scalar(select(Product.id).where(Product.category_id == category.id).limit(1)) is not None:
+        raise Conflict(_("Only an empty category can be deleted: move its products to another category first."))
+    db.session.delete(category)
+    db.session.flush()
+    audit.record(actor, "category.deleted", category, before={"name": category.name}, summary=category.name)
+    return category
 
 
 def save_category(actor, name: str, category_id: int | None = None) -> Category:

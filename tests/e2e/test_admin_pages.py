@@ -18,7 +18,7 @@ def test_catalogue_admin_pages_are_accessible(page):
     visit(page, "/admin/catalogue/")
     first_product = page.locator("main table tbody tr a").first
     href = first_product.get_attribute("href")
-    for path in (href, "/admin/catalogue/products/new", "/admin/catalogue/categories",
+    for path in (href, f"{href}/delete", "/admin/catalogue/products/new", "/admin/catalogue/categories",
                  "/admin/catalogue/tiers", "/admin/catalogue/import"):
         visit(page, path)
         expect(page.locator("h1")).to_be_visible()

@@ -14,9 +14,11 @@ from portal.catalogue import admin as catalogue_admin
 from portal.catalogue.models import Product, ProductLink
 from portal.core.permissions import Role
 from tests import factories
+from tests.web import test_catalogue_admin as admin_tests
 from tests.web.test_api_products import api, token_for
 from tests.web.test_catalogue_admin import EN, audit_entries, category, field_error, product
-from tests.web.test_catalogue_admin import admin as admin  # noqa: PLC0414  (a fixture)
+
+admin = admin_tests.admin  # a fixture
 
 
 def links_of(db, item: Product) -> list[tuple[str, str]]:
