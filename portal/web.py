@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 from portal.core import htmx, money, reads
 from portal.core.permissions import Permission, Role, deny_unmarked_endpoints, role_has
 from portal.core.sessions import CookieSessionInterface, install_csrf_reuse
+from portal.core.urls import safe_next
 from portal.extensions import login_manager
 
 CSP = (
@@ -106,16 +107,6 @@ def _locale_object(name: str) -> Locale:
 @lru_cache(maxsize=1024)
 def _zone_object(name: str):
     return pytz.timezone(name)
-
-
-def safe_next(target: str | None) -> str | None:
-    """Only a relative path on this site: no scheme, no host, no ``//`` or backslash tricks."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or "\\" in target or any(ord(c) < 32 for c in target):
-        return None
-    return target
 
 
 def _return_path() -> str:

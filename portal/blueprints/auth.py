@@ -13,8 +13,8 @@ from portal.core.forms import status as form_status
 from portal.core.forms import submit
 from portal.core.htmx import redirect_to, render
 from portal.core.permissions import public, require
+from portal.core.urls import safe_next
 from portal.extensions import db, limiter
-from portal.web import safe_next
 
 bp = Blueprint("auth", __name__)
 

@@ -8,9 +8,9 @@ from flask_login import current_user
 from portal.core.htmx import is_htmx, render
 from portal.core.pagination import page_number, paginate
 from portal.core.permissions import require
+from portal.core.urls import safe_next
 from portal.extensions import db
 from portal.notifications import service
-from portal.web import safe_next
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 

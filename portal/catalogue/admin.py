@@ -21,6 +21,7 @@ from portal.catalogue.service import product_links
 from portal.core import audit, money
 from portal.core.errors import Conflict, Forbidden, Invalid, NotFound
 from portal.core.permissions import Permission
+from portal.core.urls import safe_next
 from portal.extensions import db
 from portal.orders.models import OrderLine
 
@@ -374,7 +375,7 @@ def _safe_url(url: str) -> bool:
     if _UNSAFE_URL_CHARACTERS.search(url):
         return False
     if url.startswith("/"):
-        return not url.startswith("//")
+        return safe_next(url) is not None
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018  (raises ValueError for a port out of range)
