@@ -1,23 +1,42 @@
-"""The signed-in home page."""
+"""The signed-in home page: each area's "what to do next" panel for the user's role."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask import Blueprint
 from flask_login import current_user
 
 from portal.core.htmx import render
-from portal.core.pagination import paginate
 from portal.core.permissions import public, require
 from portal.notifications import service as notifications
 
 bp = Blueprint("main", __name__)
 
 
+@dataclass(frozen=True)
+class Panel:
+    """One area's panel on the first screen. ``load(actor)`` is the area's service function: what the
+    panel shows for this user (scoped like the rest of the area), or None when the panel is not for them.
+    ``template`` (``templates/<area>/_dashboard.html``) renders it as ``panel``."""
+
+    template: str
+    load: Callable[[object], object | None]
+
+
+# In the order they appear. A new area adds its line here and its ``_dashboard.html``.
+PANELS: tuple[Panel, ...] = (
+    Panel("notifications/_dashboard.html", notifications.dashboard_panel),
+)
+
+
 @bp.get("/")
 @require()
 def dashboard():
-    latest = paginate(notifications.for_user(current_user), 1, 5)
-    return render("main/dashboard.html", latest=latest.items)
+    user = current_user._get_current_object()
+    panels = [(p.template, data) for p in PANELS if (data := p.load(user)) is not None]
+    return render("main/dashboard.html", panels=panels)
 
 
 @bp.get("/healthz")

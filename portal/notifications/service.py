@@ -122,6 +122,11 @@ def for_user(user):
         Notification.created_at.desc(), Notification.id.desc())
 
 
+def dashboard_panel(user, size: int = 5) -> list[Notification]:
+    """The first screen's panel for everyone: the latest notifications, newest first."""
+    return list(db.session.scalars(for_user(user).limit(size)))
+
+
 # The header badge runs on every page: a Core statement built once (on the (user_id, read) index),
 # executed on the session's connection, skips the ORM's per-call statement building (~0.4 ms). The layout
 # asks it together with the cart's count (web._header_counts).
