@@ -93,6 +93,9 @@ def _limiter_storage(app: Flask) -> str:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from portal.core.urls import IdConverter
+
+    app.url_map.converters["id"] = IdConverter  # every row id in a route: <id:order_id>
     from portal.blueprints import (
         account,
         api,

@@ -77,7 +77,7 @@ def create_token():
     return _page(422, "tokens", token_form=form)
 
 
-@bp.post("/tokens/<int:token_id>/revoke")
+@bp.post("/tokens/<id:token_id>/revoke")
 @require(Permission.USE_API)
 def revoke_token(token_id: int):
     service.revoke_api_token(current_user, token_id)

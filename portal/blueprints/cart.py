@@ -72,7 +72,7 @@ def add():
     return redirect_to(url_for("cart.index"))
 
 
-@bp.post("/lines/<int:line_id>")
+@bp.post("/lines/<id:line_id>")
 @require(Permission.PLACE_ORDERS)
 def update(line_id: int):
     entered = request.form.get("quantity", "")
@@ -85,7 +85,7 @@ def update(line_id: int):
     return _done()
 
 
-@bp.post("/lines/<int:line_id>/remove")
+@bp.post("/lines/<id:line_id>/remove")
 @require(Permission.PLACE_ORDERS)
 def remove(line_id: int):
     cart.remove(current_user, line_id)

@@ -37,7 +37,7 @@ def index():
                   tiers=service.tiers() if user.is_vendor else [], **context)
 
 
-@bp.get("/<int:product_id>")
+@bp.get("/<id:product_id>")
 @require()
 def product(product_id: int):
     view = _view(CatalogueFilters.from_args(request.args), current_user)
@@ -45,7 +45,7 @@ def product(product_id: int):
                   view=view, files=files.loaded(product_id), links=service.product_links(product_id))
 
 
-@bp.get("/<int:product_id>/<any(image, datasheet):kind>")
+@bp.get("/<id:product_id>/<any(image, datasheet):kind>")
 @require()
 def product_file(product_id: int, kind: str):
     """A product's image (inline) or datasheet (download), visible exactly like its page."""

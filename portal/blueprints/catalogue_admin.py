@@ -95,13 +95,13 @@ def create():
     return _save(None)
 
 
-@bp.route("/products/<int:product_id>", methods=["GET", "POST"])
+@bp.route("/products/<id:product_id>", methods=["GET", "POST"])
 @require(Permission.MANAGE_CATALOGUE)
 def edit(product_id: int):
     return _save(product_id)
 
 
-@bp.route("/products/<int:product_id>/delete", methods=["GET", "POST"])
+@bp.route("/products/<id:product_id>/delete", methods=["GET", "POST"])
 @require(Permission.MANAGE_CATALOGUE)
 def delete(product_id: int):
     """Ask first (GET), delete on the confirmation's POST. A product on orders is never deleted: the page
@@ -125,7 +125,7 @@ def delete(product_id: int):
                   ordered=admin.is_ordered(product.id))
 
 
-@bp.post("/products/<int:product_id>/tier-prices/<int:tier_id>")
+@bp.post("/products/<id:product_id>/tier-prices/<id:tier_id>")
 @require(Permission.MANAGE_CATALOGUE)
 def tier_price(product_id: int, tier_id: int):
     product = admin.get_product(current_user, product_id)
@@ -138,7 +138,7 @@ def tier_price(product_id: int, tier_id: int):
 
 # --- related resources ------------------------------------------------------------------------
 
-@bp.post("/products/<int:product_id>/links")
+@bp.post("/products/<id:product_id>/links")
 @require(Permission.MANAGE_CATALOGUE)
 def add_link(product_id: int):
     admin.get_product(current_user, product_id)  # 404 before the form: no such product, no such page
@@ -150,7 +150,7 @@ def add_link(product_id: int):
     return _product_page(admin.get_product(current_user, product_id), status=422, link_form=form)
 
 
-@bp.post("/products/<int:product_id>/links/<int:link_id>/remove")
+@bp.post("/products/<id:product_id>/links/<id:link_id>/remove")
 @require(Permission.MANAGE_CATALOGUE)
 def remove_link(product_id: int, link_id: int):
     # CSRF: checked app-wide (CSRFProtect) before the view runs
@@ -186,7 +186,7 @@ def _commit_files(change: files.Change) -> None:
     files.discard(change.old_key)
 
 
-@bp.post("/products/<int:product_id>/<any(image, datasheet):kind>")
+@bp.post("/products/<id:product_id>/<any(image, datasheet):kind>")
 @require(Permission.MANAGE_CATALOGUE)
 def upload_file(product_id: int, kind: str):
     product = admin.get_product(current_user, product_id)
@@ -209,7 +209,7 @@ def upload_file(product_id: int, kind: str):
     return _product_page(product, status=422, file_forms={kind: form})
 
 
-@bp.post("/products/<int:product_id>/<any(image, datasheet):kind>/remove")
+@bp.post("/products/<id:product_id>/<any(image, datasheet):kind>/remove")
 @require(Permission.MANAGE_CATALOGUE)
 def remove_file(product_id: int, kind: str):
     # CSRF: checked app-wide (CSRFProtect) before the view runs
@@ -240,7 +240,7 @@ def categories():
     return _categories_page(form, status=form_status(form))
 
 
-@bp.post("/categories/<int:category_id>")
+@bp.post("/categories/<id:category_id>")
 @require(Permission.MANAGE_CATALOGUE)
 def rename_category(category_id: int):
     form = CategoryForm(prefix=f"cat{category_id}")
@@ -250,7 +250,7 @@ def rename_category(category_id: int):
     return _categories_page(CategoryForm(formdata=None), form, category_id, status=422)
 
 
-@bp.post("/categories/<int:category_id>/delete")
+@bp.post("/categories/<id:category_id>/delete")
 @require(Permission.MANAGE_CATALOGUE)
 def delete_category(category_id: int):
     # CSRF: checked app-wide (CSRFProtect) before the view runs
@@ -280,7 +280,7 @@ def tiers():
     return _tiers_page()
 
 
-@bp.post("/tiers/<int:tier_id>")
+@bp.post("/tiers/<id:tier_id>")
 @require(Permission.MANAGE_CATALOGUE)
 def tier_discount(tier_id: int):
     form = TierDiscountForm(prefix=f"tier{tier_id}")

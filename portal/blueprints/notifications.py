@@ -28,7 +28,7 @@ def badge():
     return render("notifications/_badge.html")
 
 
-@bp.post("/<int:notification_id>/read")
+@bp.post("/<id:notification_id>/read")
 @require()
 def read(notification_id: int):
     service.mark_read(current_user, notification_id)

@@ -54,13 +54,13 @@ def _back(order, message: str):
     return redirect_to(url_for("order_queue.detail", order_id=order.id))
 
 
-@bp.get("/<int:order_id>")
+@bp.get("/<id:order_id>")
 @require(Permission.APPROVE_ORDERS)
 def detail(order_id: int):
     return _detail(service.get(current_user, order_id))
 
 
-@bp.post("/<int:order_id>/approve")
+@bp.post("/<id:order_id>/approve")
 @require(Permission.APPROVE_ORDERS)
 def approve(order_id: int):
     order = service.approve(current_user, order_id)
@@ -69,7 +69,7 @@ def approve(order_id: int):
     return redirect_to(url_for("order_queue.index"))
 
 
-@bp.post("/<int:order_id>/reject")
+@bp.post("/<id:order_id>/reject")
 @require(Permission.APPROVE_ORDERS)
 def reject(order_id: int):
     reason = request.form.get("reason", "")
@@ -83,7 +83,7 @@ def reject(order_id: int):
     return redirect_to(url_for("order_queue.index"))
 
 
-@bp.post("/<int:order_id>/ship")
+@bp.post("/<id:order_id>/ship")
 @require(Permission.APPROVE_ORDERS)
 def ship(order_id: int):
     entered = {"carrier": request.form.get("carrier", ""), "tracking": request.form.get("tracking", "")}
@@ -96,7 +96,7 @@ def ship(order_id: int):
     return _back(order, _("Order %(number)s is shipped.", number=order.number))
 
 
-@bp.post("/<int:order_id>/deliver")
+@bp.post("/<id:order_id>/deliver")
 @require(Permission.APPROVE_ORDERS)
 def deliver(order_id: int):
     order = lifecycle.deliver(current_user, order_id)
@@ -104,7 +104,7 @@ def deliver(order_id: int):
     return _back(order, _("Order %(number)s is marked delivered.", number=order.number))
 
 
-@bp.post("/<int:order_id>/cancel")
+@bp.post("/<id:order_id>/cancel")
 @require(Permission.APPROVE_ORDERS)
 def cancel(order_id: int):
     reason = request.form.get("cancel_reason", "")
@@ -118,7 +118,7 @@ def cancel(order_id: int):
     return _back(order, _("Order %(number)s is cancelled.", number=order.number))
 
 
-@bp.post("/returns/<int:return_id>/accept")
+@bp.post("/returns/<id:return_id>/accept")
 @require(Permission.APPROVE_ORDERS)
 def accept_return(return_id: int):
     credit = lifecycle.accept_return(current_user, return_id, restock=request.form.get("restock") == "1")
@@ -127,7 +127,7 @@ def accept_return(return_id: int):
     return redirect_to(url_for("order_queue.detail", order_id=credit.order_id))
 
 
-@bp.post("/returns/<int:return_id>/decline")
+@bp.post("/returns/<id:return_id>/decline")
 @require(Permission.APPROVE_ORDERS)
 def decline_return(return_id: int):
     reason = request.form.get("decline_reason", "")

@@ -120,7 +120,7 @@ def export():
     return response
 
 
-@bp.post("/orders/<int:order_id>/reorder")
+@bp.post("/orders/<id:order_id>/reorder")
 @require(Permission.PLACE_ORDERS)
 def reorder(order_id: int):
     done = orders.reorder(current_user, order_id)
@@ -132,7 +132,7 @@ def reorder(order_id: int):
     return redirect_to(url_for("cart.index"))
 
 
-@bp.get("/orders/<int:order_id>")
+@bp.get("/orders/<id:order_id>")
 @require(Permission.PLACE_ORDERS)
 def detail(order_id: int):
     return _detail_page(orders.get(current_user, order_id))
@@ -146,7 +146,7 @@ def _detail_page(order, status: int = 200, **ctx):
 
 # --- after the order is placed: cancel before shipping, ask for a return after delivery (lifecycle.py) ----
 
-@bp.post("/orders/<int:order_id>/cancel")
+@bp.post("/orders/<id:order_id>/cancel")
 @require(Permission.PLACE_ORDERS)
 def cancel(order_id: int):
     reason = request.form.get("reason", "")
@@ -167,7 +167,7 @@ def _return_page(order, status: int = 200, errors: dict | None = None, entered: 
                   left=lifecycle.returnable(order, lines), errors=errors or {}, entered=entered or {})
 
 
-@bp.get("/orders/<int:order_id>/return")
+@bp.get("/orders/<id:order_id>/return")
 @require(Permission.PLACE_ORDERS)
 def return_form(order_id: int):
     order = orders.get(current_user, order_id)
@@ -175,7 +175,7 @@ def return_form(order_id: int):
     return _return_page(order)
 
 
-@bp.post("/orders/<int:order_id>/return")
+@bp.post("/orders/<id:order_id>/return")
 @require(Permission.PLACE_ORDERS)
 def request_return(order_id: int):
     quantities = {key.removeprefix("quantity-"): value.strip()[:20] for key, value in request.form.items()

@@ -50,13 +50,13 @@ def create():
     return _save(None)
 
 
-@bp.route("/<int:partner_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:partner_id>/edit", methods=["GET", "POST"])
 @require(Permission.MANAGE_PARTNERS)
 def edit(partner_id: int):
     return _save(partner_id)
 
 
-@bp.get("/<int:partner_id>")
+@bp.get("/<id:partner_id>")
 @require(Permission.VIEW_PARTNERS)
 def show(partner_id: int):
     from portal.accounts.service import list_users

@@ -74,19 +74,19 @@ def _toggle(user_id: int, active: bool):
     return redirect_to(url_for("users.index"))
 
 
-@bp.post("/<int:user_id>/deactivate")
+@bp.post("/<id:user_id>/deactivate")
 @require(Permission.MANAGE_USERS)
 def deactivate(user_id: int):
     return _toggle(user_id, False)
 
 
-@bp.post("/<int:user_id>/reactivate")
+@bp.post("/<id:user_id>/reactivate")
 @require(Permission.MANAGE_USERS)
 def reactivate(user_id: int):
     return _toggle(user_id, True)
 
 
-@bp.post("/<int:user_id>/resend")
+@bp.post("/<id:user_id>/resend")
 @require(Permission.MANAGE_USERS)
 def resend(user_id: int):
     user = service.get_user(current_user, user_id)

@@ -204,7 +204,7 @@ def list_orders(user, query: OrderListQuery) -> OrderPage:
                      per_page=page.size, has_next=page.has_next)
 
 
-@operation("/orders/<int:order_id>", summary="One order with its lines, prices and status timeline",
+@operation("/orders/<id:order_id>", summary="One order with its lines, prices and status timeline",
            response=OrderOut, tags=("orders",))
 def get_order(user, order_id: int) -> OrderOut:
     return _detail(orders.get(user, order_id, staff=True))
@@ -226,7 +226,7 @@ def create_order(user, body: OrderCreate):
     return _detail(order), 201 if created else 200
 
 
-@operation("/orders/<int:order_id>/cancel", "POST", summary="Cancel an order that is not shipped yet",
+@operation("/orders/<id:order_id>/cancel", "POST", summary="Cancel an order that is not shipped yet",
            body=CancelIn, response=OrderOut, permission=Permission.PLACE_ORDERS, tags=("orders",),
            also={409: "The order is shipped or already decided: it cannot be cancelled"})
 def cancel_order(user, body: CancelIn, order_id: int) -> OrderOut:

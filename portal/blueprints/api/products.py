@@ -121,7 +121,7 @@ def list_products(user, query: ProductListQuery) -> ProductPage:
         tier=TierRef(id=tier.id, name=tier.name, discount_percent=str(view.discount_percent)) if tier else None)
 
 
-@operation("/products/<int:product_id>", summary="One product with your net price", query=PreviewQuery,
+@operation("/products/<id:product_id>", summary="One product with your net price", query=PreviewQuery,
            response=ProductDetailOut, tags=("catalogue",))
 def get_product(user, query: PreviewQuery, product_id: int) -> ProductDetailOut:
     row = service.get_product(user, _view(user, query), product_id)
