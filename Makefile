@@ -38,10 +38,11 @@ translations: $(VENV)/.installed
 	done
 
 # Re-extract every string of portal/ and jobs/ into messages.pot and merge it into each catalog
-# (no fuzzy guesses, obsolete entries dropped; lines up to 120 characters, as the catalogs were written). New strings then show up untranslated, and
+# (no fuzzy guesses, obsolete entries dropped; lines up to 120 characters; no source locations, which
+# changed with every edit of a source file and made every branch conflict in the catalogs). New strings then show up untranslated, and
 # tests/unit/test_translations.py fails until they are translated. Keep BABEL_KEYWORDS in step with it.
 messages: $(VENV)/.installed
-	$(BIN)/pybabel -q extract -F babel.cfg $(BABEL_KEYWORDS) --add-comments=TRANSLATORS: \
+	$(BIN)/pybabel -q extract -F babel.cfg $(BABEL_KEYWORDS) --add-comments=TRANSLATORS: --no-location \
 	  --project="Partner Portal" --version="$$(sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)" \
 	  --copyright-holder="the Partner Portal authors" --msgid-bugs-address=portal@localhost -w 120 -o $(TRANSLATIONS)/messages.pot portal jobs
 	@for lang in $(PO_LANGUAGES); do \
