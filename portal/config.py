@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 
@@ -42,6 +43,11 @@ def _bool(name: str, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _number(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw and raw.strip().isdigit() and int(raw) > 0 else default
+
+
 def load(instance_path: str) -> dict:
     """The app's configuration. Every key is documented in the README's Configuration table."""
     inst = Path(instance_path)
@@ -58,6 +64,12 @@ def load(instance_path: str) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool("SECURE_COOKIES", not debug),
+        # A sign-in ends after SESSION_IDLE_MINUTES without a request (the session cookie is signed again on
+        # every request and refused once older), and SESSION_MAX_HOURS after it began whatever happens
+        # (accounts.service.start_session); with "remember me", REMEMBER_DAYS after it began.
+        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=_number("SESSION_IDLE_MINUTES", 120)),
+        "SESSION_MAX_AGE": timedelta(hours=_number("SESSION_MAX_HOURS", 12)),
+        "REMEMBER_COOKIE_DURATION": timedelta(days=_number("REMEMBER_DAYS", 14)),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _bool("SECURE_COOKIES", not debug),

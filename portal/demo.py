@@ -18,7 +18,7 @@ from datetime import UTC, date, timedelta
 
 from sqlalchemy import Date, func, insert, select, text
 
-from portal.accounts.models import User, new_session_token
+from portal.accounts.models import User
 from portal.accounts.passwords import hash_password
 from portal.catalogue.models import Category, Product, ProductLink, ProductTierPrice, Tier
 from portal.catalogue.service import optimize_search_index
@@ -471,7 +471,7 @@ def _seed_large_accounts(password_hash: str, manager_id: int) -> str:
             users.append({"email": f"user{j}@p{pid}.large.test", "name": f"User {j} of {pid}",
                           "role": Role.PARTNER_ADMIN if j == 0 else Role.PARTNER_USER, "partner_id": pid,
                           "password_hash": password_hash, "active": True, "locale": None, "timezone": "UTC",
-                          "session_token": new_session_token(), "created_at": now})
+                          "created_at": now})
     _insert(User, users)
     user_ids = list(db.session.scalars(select(User.id).where(User.email.like("%.large.test")).order_by(User.id)))
     user_partner = dict(db.session.execute(select(User.id, User.partner_id).where(User.id.in_(user_ids))).all())

@@ -1,6 +1,6 @@
 """Every model, imported in one place so Alembic and the app see the whole schema."""
 
-from portal.accounts.models import ApiToken, OneTimeToken, User  # noqa: F401
+from portal.accounts.models import ApiToken, OneTimeToken, User, UserSession  # noqa: F401
 from portal.catalogue.models import Category, Product, ProductLink, ProductTierPrice, Tier  # noqa: F401
 from portal.core.audit import AuditEntry  # noqa: F401
 from portal.notifications.models import Notification, OutboxMessage  # noqa: F401

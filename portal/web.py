@@ -19,7 +19,6 @@ from markupsafe import Markup, escape
 
 from portal.core import htmx, money, reads
 from portal.core.permissions import Permission, Role, deny_unmarked_endpoints, role_has
-from portal.core.sessions import CookieSessionInterface, install_csrf_reuse
 from portal.core.urls import safe_next
 from portal.extensions import login_manager
 
@@ -126,10 +125,7 @@ def install(app) -> None:
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"
 
-    @login_manager.user_loader
-    def _load(session_id: str):
-        # a read-only request gets a detached user: no ORM session set up just for who is signed in
-        return load_session_user(session_id, attach=request.method not in reads.READ_METHODS)
+    login_manager.user_loader(load_session_user)
 
     @login_manager.unauthorized_handler
     def _unauthorized():
@@ -151,9 +147,6 @@ def install(app) -> None:
         babel.instance.__dict__["domain_instance"] = _RequestDomain(domain=babel.default_domain)
 
     app.before_request(deny_unmarked_endpoints)
-
-    app.session_interface = CookieSessionInterface()
-    install_csrf_reuse(app)
 
     @app.after_request
     def _security_headers(response):

@@ -14,7 +14,7 @@ from portal.extensions import db
 
 
 def new_session_token() -> str:
-    return secrets.token_urlsafe(16)
+    return secrets.token_urlsafe(32)
 
 
 class User(db.Model):
@@ -30,11 +30,13 @@ class User(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     locale: Mapped[str | None] = mapped_column(String(10))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
-    # Part of the login cookie: rotating it (password change, deactivation) ends every session.
-    session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     partner = relationship("Partner", lazy="joined", foreign_keys=[partner_id])
+
+    # The secret of the sign-in this object was loaded for (``accounts.service.start_session`` and
+    # ``load_session_user`` set it); part of the login cookies, never stored (only its hash, in UserSession).
+    sign_in_token = None
 
     # Flask-Login protocol
     @property
@@ -54,7 +56,10 @@ class User(db.Model):
         return False
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        """What Flask-Login keeps in the session and remember-me cookies: this sign-in, not just the user."""
+        if not self.sign_in_token:
+            raise ValueError("no sign-in: call accounts.service.start_session first")
+        return f"{self.id}:{self.sign_in_token}"
 
     # Permissions
     def can(self, permission: Permission) -> bool:
@@ -75,6 +80,23 @@ class User(db.Model):
         if self.password_hash is None:
             return "invited"
         return "active"
+
+
+class UserSession(db.Model):
+    """One sign-in (a browser): its cookies carry the secret, only its SHA-256 is kept. Signing out deletes
+    the row, so every cookie of that sign-in (session and remember-me) stops working on every web process;
+    "sign out everywhere", a password change and deactivation delete all of a user's rows."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # the absolute lifetime: SESSION_MAX_HOURS after signing in, REMEMBER_DAYS with "remember me"
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class OneTimeToken(db.Model):

@@ -9,13 +9,11 @@ from datetime import timedelta
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, inspect, select, update
-from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import delete, select, update
 
 from portal.accounts import passwords
-from portal.accounts.models import ApiToken, OneTimeToken, User, new_session_token
-from portal.core import audit, reads
+from portal.accounts.models import ApiToken, OneTimeToken, User, UserSession, new_session_token
+from portal.core import audit
 from portal.core.errors import Conflict, Forbidden, Invalid, NotFound
 from portal.core.permissions import PARTNER_ROLES, Permission, Role
 from portal.core.time import is_valid_zone, utcnow
@@ -61,63 +59,58 @@ def authenticate(email: str, password: str) -> User:
     return user
 
 
-def load_session_user(session_id: str, attach: bool = True) -> User | None:
-    """The user behind a login cookie, or None when it is stale (deactivated, password changed, partner
-    terminated). Every signed-in request runs this: one statement on the hot read path (``core.reads``)
-    for the user and their partner.
+def start_session(user: User, remember: bool, user_agent: str = "") -> None:
+    """A new sign-in of ``user``: its row (absolute lifetime: ``SESSION_MAX_HOURS``, or ``REMEMBER_DAYS``
+    with "remember me") and the secret its cookies carry (``user.get_id()``)."""
+    config = current_app.config
+    lifetime = config["REMEMBER_COOKIE_DURATION"] if remember else config["SESSION_MAX_AGE"]
+    secret, now = new_session_token(), utcnow()
+    db.session.add(UserSession(user_id=user.id, token_hash=_digest(secret), remember=remember,
+                               user_agent=(user_agent or "")[:200], created_at=now, expires_at=now + lifetime))
+    db.session.flush()
+    user.sign_in_token = secret
 
-    ``attach``: the user (and partner) are persistent objects of the session, to change and save like
-    any loaded object. Without it (a read-only request) they are detached copies: the request never
-    sets up an ORM session just for who is signed in, and nothing it changes on them is saved.
-    """
-    user_id, _sep, token = (session_id or "").partition(":")
-    if not user_id.isdigit() or not token:
+
+def load_session_user(session_id: str) -> User | None:
+    """The user behind a login cookie (``"<user id>:<sign-in secret>"``), or None when that sign-in
+    ended (signed out, signed out everywhere, password changed, deactivated), outlived its absolute
+    lifetime, or the account can no longer sign in (partner terminated)."""
+    user_id, _sep, secret = (session_id or "").partition(":")
+    if not (user_id.isascii() and user_id.isdigit() and len(user_id) <= 18) or not secret:
         return None
-    row = reads.first(_SESSION_USER, {"user_id": int(user_id)})
-    if row is None:
+    user = db.session.scalar(select(User).join(UserSession, UserSession.user_id == User.id).where(
+        User.id == int(user_id), UserSession.token_hash == _digest(secret), UserSession.expires_at > utcnow()))
+    if user is None or not user.is_active:
         return None
-    user_values = dict(zip(_USER_COLUMNS, row[:len(_USER_COLUMNS)], strict=True))
-    if not secrets.compare_digest(user_values["session_token"], token):
-        return None
-    partner = None
-    if user_values["partner_id"] is not None:
-        partner = _loaded(Partner, dict(zip(_PARTNER_COLUMNS, row[len(_USER_COLUMNS):], strict=True)), attach)
-    user = _loaded(User, user_values, attach, partner=partner)
-    return user if user.is_active else None
+    user.sign_in_token = secret
+    return user
 
 
-# One Core statement for the user and their partner, in one row. Loading the same through the ORM
-# (``select(User)`` joined to Partner) cost ~0.15 ms more per request in result processing and object
-# loading than the query itself.
-_USER_COLUMNS = tuple(c.key for c in User.__table__.c)
-_PARTNER_COLUMNS = tuple(c.key for c in Partner.__table__.c)
-_SESSION_USER = (select(*User.__table__.c, *Partner.__table__.c)
-                 .outerjoin_from(User.__table__, Partner.__table__, Partner.__table__.c.id == User.partner_id)
-                 .where(User.__table__.c.id == bindparam("user_id")))
+def end_session(user: User) -> None:
+    """Sign-out: this sign-in's cookies stop working (on every web process: the row is gone)."""
+    if user.sign_in_token:
+        db.session.execute(delete(UserSession).where(UserSession.user_id == user.id,
+                                                     UserSession.token_hash == _digest(user.sign_in_token)))
 
 
-def _loaded(model, values: dict, attach: bool, **related):
-    """The ``model`` instance with these column ``values`` (every column, as loaded) and ``related`` objects,
-    built without another query, as if the ORM had loaded it (relationships not given load lazily when
-    read). ``attach``: in the session — the one it already holds for that identity, else this one as
-    a clean persistent object; otherwise a detached copy."""
-    if attach:
-        known = db.session.identity_map.get(db.session.identity_key(model, values["id"]))
-        if known is not None:
-            # held already (tests share the session): fill in what a commit expired, as its refresh would
-            state = inspect(known)
-            for name in state.expired_attributes & values.keys():
-                set_committed_value(known, name, values[name])
-            return known
-    instance = model.__mapper__.class_manager.new_instance()
-    instance.__dict__.update(values, **related)
-    make_transient_to_detached(instance)
-    # it marks everything not given as expired (a refresh of the whole row when one is read): a
-    # relationship not given is simply not loaded yet, like after a query
-    inspect(instance).expired_attributes.difference_update(model.__mapper__.relationships.keys())
-    if attach:
-        db.session.add(instance)
-    return instance
+def end_all_sessions(user: User, keep_current: bool = False) -> int:
+    """Every sign-in of ``user`` ends ("sign out everywhere", password change, deactivation); with
+    ``keep_current``, all but the one ``user`` was loaded for. Returns how many ended."""
+    stmt = delete(UserSession).where(UserSession.user_id == user.id)
+    if keep_current and user.sign_in_token:
+        stmt = stmt.where(UserSession.token_hash != _digest(user.sign_in_token))
+    return db.session.execute(stmt).rowcount
+
+
+def sessions_of(user: User) -> list[UserSession]:
+    """The user's current sign-ins, newest first (the profile page lists them)."""
+    return list(db.session.scalars(select(UserSession).where(
+        UserSession.user_id == user.id, UserSession.expires_at > utcnow()).order_by(
+        UserSession.created_at.desc(), UserSession.id.desc())))
+
+
+def is_current_session(user: User, row: UserSession) -> bool:
+    return bool(user.sign_in_token) and secrets.compare_digest(row.token_hash, _digest(user.sign_in_token))
 
 
 # --- one-time links ------------------------------------------------------------------------
@@ -164,7 +157,7 @@ def set_password_with_token(secret: str, purpose: str, password: str, confirm: s
         raise Invalid({"password": errors})
     token.used_at = utcnow()
     user.password_hash = passwords.hash_password(password)
-    user.session_token = new_session_token()
+    end_all_sessions(user)
     audit.record(user, f"user.{'password_reset' if purpose == 'reset' else 'invitation_accepted'}", user,
                  partner_id=user.partner_id, summary=user.email)
     if purpose == "invite":
@@ -184,14 +177,16 @@ def _tell_inviter(user: User) -> None:
 
 
 def purge_expired_tokens() -> int:
-    """Delete one-time links that expired or were used more than a day ago."""
+    """Delete one-time links that expired or were used more than a day ago, and sign-ins past their
+    absolute lifetime."""
     cutoff = utcnow() - timedelta(days=1)
     stale = select(OneTimeToken.id).where(
         (OneTimeToken.expires_at < utcnow()) | (OneTimeToken.used_at < cutoff))
     ids = list(db.session.scalars(stale))
     if ids:
         db.session.execute(OneTimeToken.__table__.delete().where(OneTimeToken.id.in_(ids)))
-    return len(ids)
+    ended = db.session.execute(delete(UserSession).where(UserSession.expires_at < utcnow())).rowcount
+    return len(ids) + ended
 
 
 # --- users -----------------------------------------------------------------------------------
@@ -302,7 +297,7 @@ def set_active(actor, user_id: int, active: bool) -> User:
         return user
     before = audit.snapshot(user, USER_FIELDS)
     user.active = active
-    user.session_token = new_session_token()
+    end_all_sessions(user)
     audit.record(actor, "user.reactivated" if active else "user.deactivated", user, partner_id=user.partner_id,
                  before=before, after=audit.snapshot(user, USER_FIELDS), summary=user.email)
     return user
@@ -344,7 +339,7 @@ def change_password(actor, current: str, new: str, confirm: str) -> User:
     if errors:
         raise Invalid(errors)
     actor.password_hash = passwords.hash_password(new)
-    actor.session_token = new_session_token()
+    end_all_sessions(actor, keep_current=True)
     audit.record(actor, "user.password_changed", actor, partner_id=actor.partner_id, summary=actor.email)
     return actor
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import current_user
 from wtforms import SelectChoice
 
 from portal.accounts import service
 from portal.accounts.forms import ApiTokenForm, PasswordChangeForm, ProfileForm
+from portal.blueprints import auth
 from portal.core.forms import submit
 from portal.core.htmx import redirect_to, render
 from portal.core.permissions import Permission, require
@@ -28,8 +29,10 @@ def _page(status: int = 200, block: str | None = None, **forms):
     forms.setdefault("profile_form", _profile_form())
     forms.setdefault("password_form", PasswordChangeForm(formdata=None))
     forms.setdefault("token_form", ApiTokenForm(formdata=None))
-    return render("account/profile.html", block, status=status, tokens=service.api_tokens(current_user),
-                  new_secret=forms.pop("new_secret", None), **forms)
+    user = current_user._get_current_object()
+    sign_ins = [(row, service.is_current_session(user, row)) for row in service.sessions_of(user)]
+    return render("account/profile.html", block, status=status, tokens=service.api_tokens(user),
+                  sign_ins=sign_ins, new_secret=forms.pop("new_secret", None), **forms)
 
 
 @bp.get("/")
@@ -53,18 +56,22 @@ def save_profile():
 @require()
 def change_password():
     form = PasswordChangeForm()
-    # The user itself, not the current_user proxy: login_user() stores what it is given as the
-    # signed-in user, and a proxy pointing at itself recurses until the process crashes.
     user = current_user._get_current_object()
+    # this sign-in continues; every other one ends
     if submit(form, lambda: service.change_password(user, form.current_password.data, form.new_password.data,
                                                     form.confirm.data)):
-        # This session continues with the new session token (others end); a "remember me"
-        # cookie is renewed too, as the old one carries the old token.
-        remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
-        login_user(user, remember=remembered)
         flash(_("Your password is changed. Other sessions were signed out."), "success")
         return redirect_to(url_for("account.profile"))
     return _page(422, "password", password_form=form)
+
+
+@bp.post("/sign-out-everywhere")
+@require()
+def sign_out_everywhere():
+    """Every sign-in of this account ends — other browsers, phones, a forgotten "remember me" — this one too."""
+    auth.end(everywhere=True)
+    flash(_("You are signed out on every device."), "info")
+    return redirect_to(url_for("auth.login"))
 
 
 @bp.post("/tokens")

@@ -24,8 +24,9 @@ def _account_key() -> str:
 
 
 def _failed(response) -> bool:
-    """Only failed sign-ins count toward the limits."""
-    return response.status_code != 303
+    """Only failed sign-ins count toward the limits: the form shown again with its errors (422). A sign-in
+    that worked answers 303, or 200 with ``HX-Location`` to htmx, and never counts."""
+    return response.status_code == 422
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -37,19 +38,44 @@ def login():
     if current_user.is_authenticated:
         return redirect_to(safe_next(request.args.get("next")) or url_for("main.dashboard"))
     form = LoginForm()
-    if user := submit(form, lambda: service.authenticate(form.email.data, form.password.data)):
+    if user := submit(form, lambda: _sign_in(form)):
         login_user(user, remember=form.remember.data)
-        session.pop("locale", None)
         return redirect_to(safe_next(request.args.get("next")) or url_for("main.dashboard"))
     return render("auth/login.html", "form", status=form_status(form), form=form)
+
+
+def _sign_in(form: LoginForm):
+    """Check the password and start this browser's sign-in (its own row: sign-out ends exactly it)."""
+    user = service.authenticate(form.email.data, form.password.data)
+    service.start_session(user, remember=bool(form.remember.data), user_agent=request.user_agent.string)
+    _fresh_session()
+    session.permanent = True  # signed again on every request: the idle limit counts from the last one
+    return user
+
+
+def _fresh_session() -> None:
+    """Nothing of the session before signing in or out carries over: a new CSRF secret, no stale state."""
+    session.clear()
 
 
 @bp.post("/logout")
 @require()
 def logout():
-    logout_user()
+    end(everywhere=False)
     flash(_("You are signed out."), "info")
     return redirect_to(url_for("auth.login"))
+
+
+def end(everywhere: bool) -> None:
+    """Sign out: this sign-in (or every sign-in of the user) ends on the server, then the cookies go."""
+    user = current_user._get_current_object()
+    if everywhere:
+        service.end_all_sessions(user)
+    else:
+        service.end_session(user)
+    db.session.commit()
+    _fresh_session()
+    logout_user()  # after clearing: it leaves the note that makes Flask-Login delete the remember-me cookie
 
 
 @bp.route("/forgot", methods=["GET", "POST"])

@@ -16,8 +16,8 @@ from tests import factories
 NEW_PASSWORD = "a much better passphrase"
 
 
-def sign_in(client, user, password: str = factories.PASSWORD, **extra):
-    return client.post("/login", data={"email": user.email, "password": password, **extra})
+def sign_in(client, user, password: str = factories.PASSWORD, headers: dict | None = None, **extra):
+    return client.post("/login", data={"email": user.email, "password": password, **extra}, headers=headers)
 
 
 def link_in(message, path: str) -> str:
@@ -433,3 +433,14 @@ def test_rows_are_rolled_back_between_tests(db, backend):
     assert db.session.scalar(select(func.count()).select_from(User)) == 0
     factories.vendor()
     assert db.session.scalar(select(func.count()).select_from(User)) == 1
+
+
+def test_successful_htmx_sign_ins_do_not_count_toward_the_limit(app, client, monkeypatch):
+    """The browser signs in through htmx (200 + HX-Location): those count as little as a 303."""
+    monkeypatch.setitem(app.config, "LOGIN_LIMIT_PER_ACCOUNT", "2 per 15 minutes")
+    monkeypatch.setitem(app.config, "LOGIN_LIMIT_PER_IP", "2 per 15 minutes")
+    user = factories.vendor()
+    for _ in range(4):
+        response = sign_in(app.test_client(), user, headers={"HX-Request": "true"})
+        assert response.status_code == 200 and "HX-Location" in response.headers
+    assert sign_in(client, user, "wrong-password-1").status_code == 422

@@ -75,8 +75,6 @@ def test_the_header_shows_each_user_their_own_name_and_counts(app, client, login
     assert 'class="user-name">Header Ada<' in ada and "Header Bo" not in ada
     assert 'class="user-name">Header Bo<' in bo and "Header Ada" not in bo
     assert 'aria-label="Notifications: 0 unread"' in ada and 'aria-label="Notifications: 1 unread"' in bo
-    header = re.compile(r"<header.*?</header>", re.S)
-    assert header.search(pages["Header Ada"][1]).group(0) == header.search(ada).group(0)  # the kept one, the same
     for html in (ada, bo):
         token = re.search(r'hx-headers=\'\{"X-CSRFToken": "([^"]+)"\}', html).group(1)
         assert re.findall(r'name="csrf_token" value="([^"]+)"', html) == [token, token]  # sign-out, language

@@ -100,52 +100,6 @@ def test_engine_listeners_see_each_statement(app, db):
     assert len(statements) == 1 and "FROM users" in statements[0][0] and "nobody%" in str(statements[0][1])
 
 
-def test_the_signed_in_user_of_a_read_request_is_a_detached_copy_with_its_partner(app, db):
-    from portal.accounts.service import load_session_user
-
-    partner = factories.PartnerFactory(name="Detached Co")
-    user = factories.partner_user(partner, email="reads.detached@x.test")
-    db.session.commit()
-    session_id = user.get_id()
-    db.session.expunge_all()
-    with app.test_request_context("/", method="GET"):
-        loaded = load_session_user(session_id, attach=False)
-        assert loaded is not None and loaded not in db.session
-        assert (loaded.email, loaded.partner.name) == ("reads.detached@x.test", "Detached Co")  # no lazy load
-        assert loaded.is_active and loaded.can is not None
-
-
-def test_the_signed_in_user_of_a_write_request_is_saved_when_changed(app, db):
-    from portal.accounts.service import load_session_user
-
-    user = factories.vendor(email="reads.attached@x.test", name="Before")
-    db.session.commit()
-    session_id = user.get_id()
-    db.session.expunge_all()
-    with app.test_request_context("/", method="POST"):
-        loaded = load_session_user(session_id, attach=True)
-        assert loaded in db.session
-        loaded.name = "After"
-        db.session.commit()
-    db.session.expunge_all()
-    assert db.session.get(User, user.id).name == "After"
-
-
-def test_a_stale_or_wrong_session_id_loads_no_one(app, db):
-    from portal.accounts.service import load_session_user
-
-    user = factories.vendor(email="reads.stale@x.test")
-    terminated = factories.PartnerFactory(name="Gone Ltd", status="terminated")
-    former = factories.partner_user(terminated, email="reads.former@x.test")
-    db.session.commit()
-    with app.test_request_context("/", method="GET"):
-        assert load_session_user(f"{user.id}:not-the-token", attach=False) is None
-        assert load_session_user("x:y", attach=False) is None
-        assert load_session_user(f"{user.id + 10_000}:{user.session_token}", attach=False) is None
-        assert load_session_user(former.get_id(), attach=False) is None  # partner terminated
-        assert load_session_user(user.get_id(), attach=False).id == user.id
-
-
 def test_a_missing_parameter_is_an_error_not_a_null(app, db):
     from sqlalchemy.exc import InvalidRequestError
 
