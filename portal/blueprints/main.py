@@ -10,7 +10,9 @@ from flask_login import current_user
 
 from portal.core.htmx import render
 from portal.core.permissions import public, require
+from portal.accounts import dashboard as accounts
 from portal.notifications import service as notifications
+from portal.orders import dashboard as orders
 
 bp = Blueprint("main", __name__)
 
@@ -27,6 +29,9 @@ class Panel:
 
 # In the order they appear. A new area adds its line here and its ``_dashboard.html``.
 PANELS: tuple[Panel, ...] = (
+    Panel("orders/_dashboard.html", orders.partner_panel),
+    Panel("order_queue/_dashboard.html", orders.reviewer_panel),
+    Panel("users/_dashboard.html", accounts.admin_panel),
     Panel("notifications/_dashboard.html", notifications.dashboard_panel),
 )
 
