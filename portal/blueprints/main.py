@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from flask import Blueprint
 from flask_login import current_user
 
+from portal.accounts import dashboard as accounts
 from portal.core.htmx import render
 from portal.core.permissions import public, require
-from portal.accounts import dashboard as accounts
 from portal.notifications import service as notifications
 from portal.orders import dashboard as orders
 
