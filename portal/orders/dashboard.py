@@ -54,7 +54,8 @@ def partner_panel(user) -> PartnerOrders | None:
         Order.created_at.desc(), Order.id.desc()).limit(SHOWN)))
     last = db.session.scalar(select(Order).where(company).order_by(Order.created_at.desc(), Order.id.desc()).limit(1))
     cart = db.session.scalar(select(func.count()).select_from(CartLine).where(CartLine.user_id == user.id))
-    tier = db.session.scalar(select(Tier).join(Partner, Partner.tier_id == Tier.id).where(Partner.id == user.partner_id))
+    tier = db.session.scalar(select(Tier).join(Partner, Partner.tier_id == Tier.id).where(
+        Partner.id == user.partner_id))
     return PartnerOrders(open_orders, cart or 0, last, tier, discount_percent(tier.discount_bp) if tier else None)
 
 
