@@ -63,7 +63,7 @@ def checkout():
 def place():
     form = {name: request.form.get(name, "") for name in (*FORM_FIELDS, "idempotency_key")}
     try:
-        order, created = service.place(current_user, form, _today())
+        order, _created = service.place(current_user, form, _today())
     except Invalid as exc:  # refused before anything was written
         return _checkout_page(422, errors=exc.field_errors, entered={k: form[k] for k in FORM_FIELDS},
                               key=form["idempotency_key"])
@@ -72,8 +72,9 @@ def place():
         return _checkout_page(409, errors={"cart": [exc.message]}, entered={k: form[k] for k in FORM_FIELDS},
                               key=form["idempotency_key"])
     db.session.commit()
-    if created:
-        flash(_("Order %(number)s is placed.", number=order.number), "success")
+    # a repeat of the same checkout (double click, retry) gets the same confirmation: the browser shows the
+    # answer to the last request it sent, whose session never saw the first request's message
+    flash(_("Order %(number)s is placed.", number=order.number), "success")
     return redirect_to(url_for("orders.detail", order_id=order.id))
 
 

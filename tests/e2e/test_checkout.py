@@ -43,6 +43,7 @@ def test_double_clicking_place_order_creates_one_order(page, live_server):
 
     expect(page).to_have_url(re.compile(r"/orders/\d+$"))
     expect(page.locator("main")).to_contain_text("PO-E2E-DOUBLE")
+    expect(page.get_by_role("status").filter(has_text=re.compile(r"Order .* is placed\."))).to_be_visible()
     check_page(page)
     assert _orders_with_po(live_server, "PO-E2E-DOUBLE") == 1
     visit(page, "/orders/")

@@ -319,3 +319,16 @@ def test_the_requested_date_is_checked_against_today_in_the_users_time_zone(db, 
     assert refused.status_code == 422 and "Choose today or a later date." in text(refused)
     assert client.post("/checkout", data=form(requested_date=local_today.isoformat()), headers=EN).status_code == 303
     assert len(orders_of(db, me)) == 1
+
+
+def test_a_double_clicked_place_order_lands_on_the_same_confirmation(db, client, ready):
+    """A double click sends the second POST with the session cookie from before the first answer; the
+    browser shows the second answer. It must carry the confirmation as the first does."""
+    before = client.get_cookie("session").value
+    first = client.post("/checkout", data=form(), headers=EN)
+    client.set_cookie("session", before)
+    second = client.post("/checkout", data=form(), headers=EN)
+    assert first.headers["Location"] == second.headers["Location"]
+    page = text(client.get(second.headers["Location"], headers=EN))
+    number = orders_of(db, ready)[0].number
+    assert f"Order {number} is placed." in page
