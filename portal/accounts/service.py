@@ -51,11 +51,24 @@ def users_by_id(ids: set[int]) -> dict[int, User]:
 # --- sign-in -------------------------------------------------------------------------------
 
 def authenticate(email: str, password: str) -> User:
-    """The user for these credentials. Wrong e-mail, wrong password, deactivated and not yet
-    activated accounts all get the same message, so sign-in does not reveal who has an account."""
+    """The user for these credentials. A wrong e-mail, a wrong password and an account not activated yet
+    get the same message, so sign-in does not reveal who has an account. Only after the right password is
+    a person told why they cannot come in (their account deactivated, their company's access ended) and
+    whom to ask."""
     user = find_by_email(email)
-    if not passwords.verify(user.password_hash if user else None, password or "") or not user.is_active:
+    if not passwords.verify(user.password_hash if user else None, password or ""):
         raise Invalid({"password": [_("E-mail or password is not correct.")]})
+    if not user.partner_allows_sign_in:
+        manager = user.partner.channel_manager
+        if manager is not None and manager.active:
+            raise Invalid(_("%(company)s's access to the portal has ended. For questions, contact your channel "
+                            "manager, %(name)s (%(email)s).", company=user.partner.name, name=manager.name,
+                            email=manager.email))
+        raise Invalid(_("%(company)s's access to the portal has ended. For questions, contact the vendor's "
+                        "channel team.", company=user.partner.name))
+    if not user.active:
+        raise Invalid(_("Your account is deactivated. Ask whoever manages your company's portal users to "
+                        "reactivate it."))
     return user
 
 

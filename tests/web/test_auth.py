@@ -130,11 +130,37 @@ def test_signed_in_user_following_a_login_link_goes_to_next(client, login):
     assert client.get("/login?next=//evil.test").headers["Location"] == "/"
 
 
-def test_deactivated_user_cannot_sign_in(client, db):
+def test_deactivated_user_cannot_sign_in_and_is_told_so_only_after_the_right_password(client, db):
     user = factories.vendor(role="trainer", active=False)
+    wrong = sign_in(client, user, "not-the-password")
+    assert wrong.status_code == 422 and "E-mail or password is not correct." in wrong.get_data(as_text=True)
+    assert "deactivated" not in wrong.get_data(as_text=True)
     response = sign_in(client, user)
     assert response.status_code == 422
-    assert "E-mail or password is not correct." in response.get_data(as_text=True)
+    assert "Your account is deactivated." in response.get_data(as_text=True)
+    assert client.get("/account/").status_code == 302
+
+
+def test_a_terminated_partners_user_is_told_access_ended_and_whom_to_contact(client, db):
+    manager = factories.vendor(role="channel_manager", name="Mia Manager", email="mia@vendor.test")
+    gone = factories.PartnerFactory(name="Gone Trading", status="terminated", channel_manager_id=manager.id)
+    user = factories.partner_user(gone)
+    wrong = sign_in(client, user, "not-the-password").get_data(as_text=True)
+    assert "E-mail or password is not correct." in wrong and "Gone Trading" not in wrong and "Mia" not in wrong
+    response = sign_in(client, user)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Gone Trading&#39;s access to the portal has ended." in html
+    assert "contact your channel manager, Mia Manager (mia@vendor.test)." in html
+    assert "E-mail or password is not correct." not in html
+    assert client.get("/account/").status_code == 302
+
+
+def test_a_terminated_partner_without_a_manager_points_to_the_channel_team(client, db):
+    user = factories.partner_user(factories.PartnerFactory(name="Lone Ltd", status="terminated"))
+    html = sign_in(client, user).get_data(as_text=True)
+    assert ("Lone Ltd&#39;s access to the portal has ended. For questions, contact the vendor&#39;s channel team."
+            in html)
 
 
 def test_invited_user_without_password_cannot_sign_in(client):

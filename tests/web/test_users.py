@@ -306,7 +306,7 @@ def test_terminated_partners_users_cannot_sign_in(app, client, db):
 
     response = sign_in(client, member)
     assert response.status_code == 422
-    assert "E-mail or password is not correct." in response.get_data(as_text=True)
+    assert "access to the portal has ended." in response.get_data(as_text=True)
     assert signed_in.get("/").status_code == 302  # and an open session ends
 
 
