@@ -239,12 +239,24 @@ def get_user(actor, user_id: int) -> User:
     return user
 
 
+# least privileged first: the first role is the invitation form's default
+_ROLES_BY_PRIVILEGE = (Role.PARTNER_USER, Role.PARTNER_ADMIN, Role.TRAINER, Role.CHANNEL_MANAGER, Role.ADMIN)
+
+
 def invitable_roles(actor) -> list[Role]:
+    """The roles ``actor`` may give, least privileged first: an admin any, a partner admin partner roles."""
     if actor.role == Role.ADMIN:
-        return list(Role)
+        return list(_ROLES_BY_PRIVILEGE)
     if actor.can(Permission.MANAGE_USERS):
-        return [Role.PARTNER_ADMIN, Role.PARTNER_USER]
+        return [Role.PARTNER_USER, Role.PARTNER_ADMIN]
     return []
+
+
+def listable_roles(actor) -> list[Role]:
+    """The roles the users list can show ``actor`` (its role filter): a partner admin only sees partner roles."""
+    if actor.role == Role.ADMIN:
+        return list(_ROLES_BY_PRIVILEGE)
+    return [Role.PARTNER_USER, Role.PARTNER_ADMIN]
 
 
 def invite_user(actor, email: str, name: str, role: str, partner_id: int | None) -> User:

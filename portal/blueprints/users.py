@@ -48,7 +48,8 @@ def index():
     filters = {k: request.args.get(k, "").strip() for k in ("q", "role", "status")}
     stmt = service.list_users(current_user, filters["q"], filters["role"], filters["status"])
     page = paginate(stmt, page_number(), 25)
-    return render("users/index.html", "results", page=page, filters=filters, roles=list(Role))
+    return render("users/index.html", "results", page=page, filters=filters,
+                  roles=service.listable_roles(current_user))
 
 
 @bp.route("/invite", methods=["GET", "POST"])

@@ -334,3 +334,28 @@ def test_channel_manager_sees_only_users_of_assigned_partners(client, login, db)
     assert "Ann Assigned" in page.get_data(as_text=True)
     assert client.get(f"/partners/{other.id}").status_code == 404
     assert client.get("/users/").status_code == 403
+
+
+def _selected_role(html: str) -> str:
+    import re
+
+    select_html = re.search(r'<select[^>]*name="role".*?</select>', html, re.S).group(0)
+    chosen = re.search(r'<option[^>]*selected[^>]*value="([^"]+)"|<option value="([^"]+)"[^>]*selected', select_html)
+    first = re.search(r'<option[^>]*value="([^"]+)"', select_html)
+    return (chosen.group(1) or chosen.group(2)) if chosen else first.group(1)
+
+
+@pytest.mark.parametrize("inviter", ["partner_admin", "admin"])
+def test_an_invitation_defaults_to_the_least_privileged_role(client, login, two_companies, inviter):
+    login(two_companies[2]["admin"] if inviter == "partner_admin" else factories.vendor())
+    html = client.get("/users/invite", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert _selected_role(html) == "partner_user"
+
+
+def test_a_partner_admins_role_filter_offers_only_partner_roles(client, login, two_companies):
+    import re
+
+    login(two_companies[2]["admin"])
+    html = client.get("/users/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    offered = re.findall(r'<option value="(\w+)"', re.search(r'id="user-role".*?</select>', html, re.S).group(0))
+    assert offered == ["partner_user", "partner_admin"]
