@@ -44,7 +44,9 @@ def index():
 
 
 def _detail(order, status: int = 200, errors: dict | None = None, entered: dict | None = None):
+    partner, placed_by = service.parties(order)
     return render("order_queue/detail.html", status=status, order=order, lines=orders.lines(order),
+                  partner=partner, placed_by=placed_by,
                   events=orders.timeline(order), returns=lifecycle.returns_of(order), age=service.age(order),
                   errors=errors or {}, entered=entered or {})
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, or_, select, update
 
+from portal.accounts.models import User
 from portal.catalogue.models import Product
 from portal.core.errors import Conflict, Forbidden, Invalid, NotFound
 from portal.core.pagination import Page, bound_page, paginate_bound, prepared
@@ -115,6 +116,12 @@ def reserve(order: Order) -> None:
             available = db.session.scalar(select(Product.stock_on_hand).where(Product.id == product_id)) or 0
             raise OutOfStock(_("Not enough stock for SKU %(sku)s (%(n)s available).", sku=sku, n=available))
     nested.commit()
+
+
+def parties(order: Order) -> tuple[Partner, User | None]:
+    """Who the order is for and who placed it (the vendor's order page ships against them)."""
+    partner = db.session.get(Partner, order.partner_id)
+    return partner, (db.session.get(User, order.placed_by) if order.placed_by else None)
 
 
 def age(order, now: datetime | None = None) -> str:

@@ -302,3 +302,21 @@ def test_approving_needs_the_csrf_token_the_queue_page_carries(app, db, client, 
         assert db.session.get(Product, item.id).stock_on_hand == 4
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_the_vendors_order_page_has_everything_to_ship_against(client, login, db):
+    manager = factories.vendor(Role.CHANNEL_MANAGER)
+    partner = factories.PartnerFactory(name="Shipto Trading", channel_manager_id=manager.id)
+    buyer = factories.partner_user(partner, name="Bea Buyer", email="bea@shipto.test")
+    order = make_order(db, buyer, [(product(db, 10), 2)])
+    order.shipping_address = "Warehouse 7\n12 Dock Road\nRotterdam 3011"
+    order.notes = "Deliver to gate B"
+    order.requested_date = utcnow().date().replace(year=2031, month=3, day=14)
+    db.session.flush()
+    login(manager)
+    html = text(client.get(f"/queue/{order.id}", headers=EN))
+    assert f'href="/partners/{partner.id}">Shipto Trading</a>' in html
+    assert "placed by Bea Buyer (bea@shipto.test)" in html
+    assert "Warehouse 7<br>12 Dock Road<br>Rotterdam 3011" in html
+    assert "2031-03-14" in html and "Deliver to gate B" in html
+    assert "Partner price" in html and "Your price" not in html
