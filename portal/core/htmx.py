@@ -19,8 +19,12 @@ def is_htmx() -> bool:
 
 
 def is_partial() -> bool:
-    """An htmx request that wants a fragment (boosted navigation wants the whole page)."""
-    return is_htmx() and request.headers.get("HX-Boosted") != "true"
+    """An htmx request that wants a fragment. A boosted navigation wants the whole page, and so does a
+    history restore (Back/Forward to a URL an htmx filter pushed: htmx keeps no pages of its own,
+    ``historyCacheSize`` is 0, and asks the server for that URL with ``HX-History-Restore-Request``)."""
+    headers = request.headers
+    return (is_htmx() and headers.get("HX-Boosted") != "true"
+            and headers.get("HX-History-Restore-Request") != "true")
 
 
 def render(template: str, block: str | None = None, status: int = 200, **context):
@@ -32,7 +36,7 @@ def render(template: str, block: str | None = None, status: int = 200, **context
     if fragment and (toasts := get_flashed_messages(with_categories=True)):
         html += render_template("_toasts.html", toasts=toasts, oob=True)
     response = make_response(html, status)
-    response.vary.add("HX-Request")
+    response.vary.update(("HX-Request", "HX-History-Restore-Request"))
     return response
 
 
