@@ -183,6 +183,8 @@ def install(app) -> None:
         lambda s: _translations().ugettext(s),
         lambda s, p, n: _translations().ungettext(s, p, n),
         newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),  # one English word, two meanings: "Name"
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
     )
     # The same semantics as Jinja's "newstyle" wrappers installed just above (autoescape-aware,
     # always %-formatted), without their second trip through ``context.call`` on every string.

@@ -13,7 +13,7 @@ from wtforms import SelectChoice, StringField
 from portal.catalogue import admin, csv_io, files
 from portal.catalogue.forms import CategoryForm, ImportForm, LinkForm, ProductForm, TierDiscountForm, TierPriceForm
 from portal.catalogue.pricing import discount_percent
-from portal.core.errors import Conflict, Invalid
+from portal.core.errors import Conflict, Invalid, NotFound
 from portal.core.forms import apply_errors, submit
 from portal.core.forms import status as form_status
 from portal.core.htmx import redirect_to, render
@@ -98,6 +98,10 @@ def create():
 @bp.route("/products/<id:product_id>", methods=["GET", "POST"])
 @require(Permission.MANAGE_CATALOGUE)
 def edit(product_id: int):
+    """The product page. Its image and datasheet forms post here too (``upload`` names which), so a refused
+    upload shows its message on the page's own address, which the browser can reload."""
+    if request.method == "POST" and "upload" in request.form:
+        return _upload_file(product_id, request.form["upload"])
     return _save(product_id)
 
 
@@ -186,10 +190,10 @@ def _commit_files(change: files.Change) -> None:
     files.discard(change.old_key)
 
 
-@bp.post("/products/<id:product_id>/<any(image, datasheet):kind>")
-@require(Permission.MANAGE_CATALOGUE)
-def upload_file(product_id: int, kind: str):
+def _upload_file(product_id: int, kind: str):
     product = admin.get_product(current_user, product_id)
+    if kind not in FILE_FORMS:
+        raise NotFound(_("Not found"))
     form = FILE_FORMS[kind]()
     if form.validate_on_submit():
         upload = request.files.get(kind)

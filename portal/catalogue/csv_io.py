@@ -16,6 +16,7 @@ import io
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from portal.catalogue.admin import FIELDS, _allowed, clean_product
@@ -140,8 +141,9 @@ def import_csv(actor, data: bytes) -> ImportSummary:
             errors.extend(RowError(number, column, message) for message in field_errors.get(column, []))
         parsed.append((values, category))
     if errors:
-        raise ImportRejected(_("Nothing was imported: %(n)s rows have errors.",
-                               n=len({e.row for e in errors})), errors)
+        rows = len({e.row for e in errors})
+        raise ImportRejected(ngettext("Nothing was imported: %(num)d row has errors.",
+                                      "Nothing was imported: %(num)d rows have errors.", rows), errors)
     return _upsert(actor, parsed)
 
 

@@ -88,3 +88,17 @@ def test_back_and_forward_restore_the_users_and_the_audit_log(page):
     urls.append(_change(page, lambda: (page.fill("#audit-entity", "User"), page.locator("#audit-entity").blur()),
                         "entity_type=User"))
     _walk(page, "Audit log", urls)
+
+
+def test_the_active_queue_tab_stands_out(page):
+    sign_in(page, "manager@demo.test")
+    visit(page, "/queue/?tab=approved")
+    active = page.locator("nav.tabs a[aria-current=page]")
+    expect(active).to_have_count(1)
+    expect(active).to_have_text("To ship")
+    style = """e => { const s = getComputedStyle(e); return [s.fontWeight, s.borderBottomWidth, s.borderBottomColor,
+                      s.backgroundColor]; }"""
+    weight, border, border_colour, background = active.evaluate(style)
+    other = page.locator("nav.tabs a:not([aria-current])").first.evaluate(style)
+    assert int(weight) >= 700 > int(other[0])
+    assert float(border.rstrip("px")) >= 3 and border_colour != other[2] and background != other[3]

@@ -457,3 +457,17 @@ def test_htmx_gets_the_form_back_with_its_errors_and_a_location_when_saved(db, c
     good = client.post("/admin/catalogue/products/new", data=form_data(cat), headers=hx)
     item_id = db.session.scalar(select(Product.id).where(Product.sku == "RT-100"))
     assert good.status_code == 200 and f"/admin/catalogue/products/{item_id}" in good.headers["HX-Location"]
+
+
+def test_one_bad_row_is_reported_in_the_singular(db, client, admin):
+    content = csv_bytes([["SW-1", "Switch", "", "Routers", "12.345", "USD", "each", "1", "1", "true"]])
+    html = upload(client, content).get_data(as_text=True)
+    assert "Nothing was imported: 1 row has errors." in html
+
+
+def test_the_catalogue_sort_by_name_reads_as_a_products_name_in_chinese(client, login, db):
+    """'Name' alone is 姓名 (a person's name); the sort option has its own context."""
+    login(factories.partner_user(factories.PartnerFactory()))
+    html = client.get("/catalogue/", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert '<option value="name" selected>名称</option>' in html
+    assert "姓名</option>" not in html

@@ -77,7 +77,8 @@ def multipart(field: str, content: bytes, filename: str, content_type: str = "ap
 
 
 def upload(client, product_id: int, kind: str, content: bytes, filename: str, **kw):
-    return client.post(f"/admin/catalogue/products/{product_id}/{kind}",
+    kw["extra"] = {"upload": kind, **kw.get("extra", {})}
+    return client.post(f"/admin/catalogue/products/{product_id}",
                        data=multipart(kind, content, filename, **kw),
                        content_type="multipart/form-data; boundary=BOUNDARY", headers=EN)
 
@@ -118,7 +119,8 @@ def test_the_edit_page_has_an_image_and_a_datasheet_upload_form(db, client, admi
     html = text(client.get(f"/admin/catalogue/products/{item.id}", headers=EN))
     for kind in ("image", "datasheet"):
         assert (f'<form method="post" enctype="multipart/form-data" '
-                f'action="/admin/catalogue/products/{item.id}/{kind}" novalidate>') in html
+                f'action="/admin/catalogue/products/{item.id}" novalidate>') in html
+        assert f'<input type="hidden" name="upload" value="{kind}">' in html
         assert f'id="{kind}" name="{kind}" type="file"' in html
     assert "No image yet." in html and "No datasheet yet." in html
 
@@ -369,3 +371,11 @@ def test_the_key_pattern_accepts_only_random_names_with_our_extensions():
     assert files.KEY_PATTERN.fullmatch("AbC_12-x.png") and files.KEY_PATTERN.fullmatch("k.pdf")
     for bad in ("../a.png", "a.png/..", "a.gif", "a.PNG", "a b.png", ".png", "a.png\n"):
         assert not files.KEY_PATTERN.fullmatch(bad), bad
+
+
+def test_a_refused_upload_is_shown_on_the_products_own_address(client, db, admin, item, uploads):
+    response = upload(client, item.id, "image", b"not an image", "photo.png")
+    assert response.status_code == 422
+    assert response.request.path == f"/admin/catalogue/products/{item.id}"
+    assert client.get(f"/admin/catalogue/products/{item.id}").status_code == 200  # the address reloads
+    assert client.post(f"/admin/catalogue/products/{item.id}", data={"upload": "passport"}).status_code == 404
