@@ -67,3 +67,31 @@ def test_a_partner_adds_two_products_and_changes_a_quantity_in_place(page, live_
     expect(page.locator("#cart-badge .badge")).to_have_text("1")
     assert page.evaluate("window.__marker") == "still here"
     check_page(page)
+
+
+def test_a_quantity_below_the_minimum_is_refused_by_the_server_with_the_message_at_the_line(page, live_server):
+    """The browser's own min check used to stop the request: the field showed the new number while the line,
+    the total and checkout kept the old one, and nobody said why."""
+    live_server.add_user("mo.minimum@northwind.demo.test", "Mo Minimum", role="partner_user",
+                         partner="Northwind Trading")
+    sign_in(page, "mo.minimum@northwind.demo.test")
+    visit(page, "/catalogue/?q=SW-8U")
+    form = page.locator("form.add-to-cart").first
+    form.locator("input[name=quantity]").fill("3")
+    form.get_by_role("button", name="Add to cart").click()
+    expect(page.locator("form.add-to-cart .field-error").first).to_have_text(
+        "The minimum order for this product is 10.")
+    page.locator("form.add-to-cart input[name=quantity]").first.fill("10")
+    page.locator("form.add-to-cart").first.get_by_role("button", name="Add to cart").click()
+    expect(page.locator("form.add-to-cart small.added").first).to_be_visible()
+
+    visit(page, "/cart/")
+    total = page.locator("#cart .cart-total-amount").inner_text()
+    quantity = page.locator("#cart tbody tr").first.locator("input[name=quantity]")
+    quantity.fill("5")
+    quantity.press("Enter")
+    row = page.locator("#cart tbody tr").first
+    expect(row.locator(".field-error")).to_have_text("The minimum order for this product is 10.")
+    expect(row.locator("input[name=quantity]")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#cart .cart-total-amount")).to_have_text(total)
+    check_page(page)
