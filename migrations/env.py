@@ -107,6 +107,14 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch operations copy a table into a new one and drop the old: with foreign keys enforced (as
+            # portal/core/sqlite.py sets on every connection) that DROP runs the ON DELETE actions of every
+            # table pointing at it and would empty them. Alembic's advice: off while migrating (the pragma is
+            # ignored inside a transaction: sent to the driver before anything begins one), every reference
+            # checked after.
+            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -115,6 +123,12 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            driver = connection.connection.dbapi_connection
+            broken = driver.execute("PRAGMA foreign_key_check").fetchall()
+            driver.execute("PRAGMA foreign_keys=ON")
+            if broken:
+                raise RuntimeError(f"the migration left rows pointing at nothing: {broken[:10]}")
 
 
 if context.is_offline_mode():

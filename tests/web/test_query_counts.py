@@ -19,7 +19,7 @@ from portal.notifications.models import Notification
 from tests import factories
 
 # signed-in user (1) + both header badges, unread and cart, in one statement (1) + the page's own queries
-DASHBOARD = 3  # + latest notifications (the test's user is a partner admin)
+DASHBOARD = 7  # + latest notifications + the orders panel: open orders, last order, cart lines, tier (a partner admin)
 NOTIFICATIONS = 3  # + one page of notifications
 AUDIT_LOG = 4  # + one page of entries + their actors in one IN query
 USERS = 3  # + one page of users with their partner joined

@@ -359,3 +359,16 @@ def test_a_partner_admins_role_filter_offers_only_partner_roles(client, login, t
     html = client.get("/users/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     offered = re.findall(r'<option value="(\w+)"', re.search(r'id="user-role".*?</select>', html, re.S).group(0))
     assert offered == ["partner_user", "partner_admin"]
+
+
+def test_every_field_of_the_invitation_is_checked_in_one_round(client, login, db, outbox):
+    """The name empty used to hide the bad e-mail and the missing company until the next submit."""
+    login(factories.vendor())
+    response = invite(client, "not-an-address", Role.PARTNER_USER, partner_id=0, name="")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert html.count('id="name-error">') == 1 and "Enter the person\'s name." in html
+    assert 'id="email-error">Enter a valid e-mail address.' in html
+    assert 'id="partner_id-error">Choose the partner company.' in html
+    assert db.session.scalar(select(User).where(User.name == "")) is None
+    assert outbox() == []
