@@ -183,6 +183,8 @@ def install(app) -> None:
         lambda s: _translations().ugettext(s),
         lambda s, p, n: _translations().ungettext(s, p, n),
         newstyle=True,
+        pgettext=lambda c, s: _translations().pgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().npgettext(c, s, p, n),
     )
     # The same semantics as Jinja's "newstyle" wrappers installed just above (autoescape-aware,
     # always %-formatted), without their second trip through ``context.call`` on every string.
