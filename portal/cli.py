@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
-import time
 
 import click
 from flask import current_app
@@ -63,35 +61,36 @@ Demo logins (password for all: portal-demo)
 @click.option("--port", default=lambda: int(os.environ.get("PORT", "5000")), show_default="$PORT or 5000")
 @click.option("--workers", default=2, show_default=True, help="gunicorn web processes")
 def serve(port: int, workers: int) -> None:
-    """Start web (gunicorn) and an RQ worker; Ctrl-C stops both (and the embedded Redis)."""
-    from portal.core import queue
+    """Start the web (gunicorn) and an RQ worker, and keep them running (``portal.core.supervisor``).
 
+    A crashed worker is started again while the web keeps serving. SIGTERM or Ctrl-C stops both, then
+    the embedded Redis (started first when ``REDIS_URL`` is unset)."""
+    from portal.core import queue
+    from portal.core.supervisor import Program, Supervisor
+
+    # Until the supervisor takes over the signals, SIGTERM interrupts like Ctrl-C: the finally below still
+    # stops the embedded Redis.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     env = dict(os.environ)
     embedded = not current_app.config["REDIS_URL"]
-    if embedded:
-        queue.ensure_embedded(current_app)
-    env["REDIS_URL"] = queue.redis_url(current_app)
-    env.setdefault("SECURE_COOKIES", "0")  # plain http on localhost; set 1 behind TLS
-    env.setdefault("BASE_URL", f"http://127.0.0.1:{port}")
-    env["INSTANCE_PATH"] = current_app.instance_path
-    web = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-                            "--access-logfile", "-", "wsgi:app"], env=env)
-    work = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker"], env=env)
-    click.echo(f"\nPartner Portal is running at http://127.0.0.1:{port}\n\n{DEMO_LOGINS}\n\n"
-               f"E-mail goes to {current_app.config['OUTBOX_DIR']} (set MAIL_URL for SMTP). Ctrl-C stops.\n")
     try:
-        while web.poll() is None and work.poll() is None:
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
+        if embedded:
+            queue.ensure_embedded(current_app)
+        env["REDIS_URL"] = queue.redis_url(current_app)
+        env.setdefault("SECURE_COOKIES", "0")  # plain http on localhost; set 1 behind TLS
+        env.setdefault("BASE_URL", f"http://127.0.0.1:{port}")
+        env["INSTANCE_PATH"] = current_app.instance_path
+        programs = [
+            # gunicorn's graceful stop (finish the requests in flight) fits in the supervisor's stop timeout;
+            # no control socket: one path per user, which two portals on one host would fight over
+            Program("web", [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
+                            "--graceful-timeout", "10", "--no-control-socket", "--access-logfile", "-",
+                            "wsgi:app"], env),
+            Program("worker", [sys.executable, "-m", "flask", "--app", "wsgi", "worker"], env),
+        ]
+        click.echo(f"\nPartner Portal is running at http://127.0.0.1:{port}\n\n{DEMO_LOGINS}\n\n"
+                   f"E-mail goes to {current_app.config['OUTBOX_DIR']} (set MAIL_URL for SMTP). Ctrl-C stops.\n")
+        Supervisor(programs, echo=lambda line: click.echo(f"serve: {line}", err=True)).run()
     finally:
-        for proc in (web, work):
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc in (web, work):
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
         if embedded:
             queue.stop_embedded(current_app)

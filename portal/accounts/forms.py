@@ -54,6 +54,10 @@ class ProfileForm(FlaskForm):
     timezone = SelectField(_l("Time zone"), validate_choice=False, widget=zone_select)
 
 
+class OrderNoticesForm(FlaskForm):
+    follows_company_orders = BooleanField(_l("Tell me about every order of my company"))
+
+
 class PasswordChangeForm(FlaskForm):
     current_password = PasswordField(_l("Current password"),
                                      validators=[DataRequired(_l("Enter your current password."))])

@@ -30,6 +30,8 @@ class User(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     locale: Mapped[str | None] = mapped_column(String(10))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # a partner admin's profile setting: told about every order of the company, not only those they acted on
+    follows_company_orders: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     partner = relationship("Partner", lazy="joined", foreign_keys=[partner_id])

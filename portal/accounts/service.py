@@ -345,6 +345,15 @@ def update_profile(actor, name: str, locale: str | None, timezone: str) -> User:
     return actor
 
 
+def set_follows_company_orders(actor, follows: bool) -> User:
+    """A partner admin chooses to be told about every order of the company (``orders.lifecycle.involved``),
+    not only those they placed or acted on."""
+    if not actor.can(Permission.FOLLOW_COMPANY_ORDERS):
+        raise Forbidden(_("You do not have permission to do that."))
+    actor.follows_company_orders = bool(follows)
+    return actor
+
+
 def set_locale(actor, locale: str) -> None:
     if locale not in current_app.config["LANGUAGES"]:
         raise Invalid({"locale": [_("Choose one of the offered languages.")]})

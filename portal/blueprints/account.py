@@ -1,4 +1,4 @@
-"""The signed-in user's own settings: profile, language, time zone, password, API tokens."""
+"""The signed-in user's own settings: profile, language, time zone, order notices, password, API tokens."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from portal.accounts import service
-from portal.accounts.forms import ApiTokenForm, PasswordChangeForm, ProfileForm
+from portal.accounts.forms import ApiTokenForm, OrderNoticesForm, PasswordChangeForm, ProfileForm
 from portal.blueprints import auth
 from portal.core.forms import submit
 from portal.core.htmx import redirect_to, render
@@ -29,6 +29,7 @@ def _page(status: int = 200, block: str | None = None, **forms):
     forms.setdefault("profile_form", _profile_form())
     forms.setdefault("password_form", PasswordChangeForm(formdata=None))
     forms.setdefault("token_form", ApiTokenForm(formdata=None))
+    forms.setdefault("notices_form", OrderNoticesForm(formdata=None, obj=current_user))
     user = current_user._get_current_object()
     sign_ins = [(row, service.is_current_session(user, row)) for row in service.sessions_of(user)]
     return render("account/profile.html", block, status=status, tokens=service.api_tokens(user),
@@ -50,6 +51,16 @@ def save_profile():
         flash(_("Your profile is saved."), "success")
         return redirect_to(url_for("account.profile"))
     return _page(422, "profile", profile_form=form)
+
+
+@bp.post("/order-notices")
+@require(Permission.FOLLOW_COMPANY_ORDERS)
+def save_order_notices():
+    form = OrderNoticesForm()
+    if submit(form, lambda: service.set_follows_company_orders(current_user, form.follows_company_orders.data)):
+        flash(_("Your order notices are saved."), "success")
+        return redirect_to(url_for("account.profile"))
+    return _page(422, "order_notices", notices_form=form)
 
 
 @bp.post("/password")

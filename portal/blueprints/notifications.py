@@ -6,7 +6,7 @@ from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user
 
 from portal.core.htmx import is_htmx, render
-from portal.core.pagination import page_number, paginate
+from portal.core.pagination import page_number
 from portal.core.permissions import require
 from portal.core.urls import safe_next
 from portal.extensions import db
@@ -18,7 +18,7 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 @bp.get("/")
 @require()
 def index():
-    page = paginate(service.for_user(current_user), page_number(), 25)
+    page = service.page_of(current_user, page_number())
     return render("notifications/index.html", "list", page=page)
 
 
@@ -46,7 +46,7 @@ def read_all():
 
 def _after_read():
     if is_htmx():
-        page = paginate(service.for_user(current_user), page_number(), 25)
+        page = service.page_of(current_user, page_number())
         response = render("notifications/index.html", "list", page=page)
         response.headers["HX-Trigger"] = "notifications-changed"
         return response

@@ -47,15 +47,16 @@ class Permission(enum.StrEnum):
     PLACE_ORDERS = "place_orders"            # own server-side cart, checkout (partner users only)
     MANAGE_CATALOGUE = "manage_catalogue"    # products, categories, tier discounts and prices, CSV (admins)
     APPROVE_ORDERS = "approve_orders"        # vendor order queue: approve / reject (scoped: a manager, own partners)
+    FOLLOW_COMPANY_ORDERS = "follow_company_orders"  # be told about every order of the own company (partner admins)
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.ADMIN: frozenset(Permission) - {Permission.PLACE_ORDERS},
+    Role.ADMIN: frozenset(Permission) - {Permission.PLACE_ORDERS, Permission.FOLLOW_COMPANY_ORDERS},
     Role.CHANNEL_MANAGER: frozenset({Permission.VIEW_PARTNERS, Permission.VIEW_AUDIT, Permission.USE_API,
                                     Permission.APPROVE_ORDERS}),
     Role.TRAINER: frozenset({Permission.USE_API}),
     Role.PARTNER_ADMIN: frozenset({Permission.MANAGE_USERS, Permission.VIEW_AUDIT, Permission.USE_API,
-                                  Permission.PLACE_ORDERS}),
+                                  Permission.PLACE_ORDERS, Permission.FOLLOW_COMPANY_ORDERS}),
     Role.PARTNER_USER: frozenset({Permission.USE_API, Permission.PLACE_ORDERS}),
 }
 

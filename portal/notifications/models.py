@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.core.time import UTCDateTime, utcnow
@@ -12,6 +12,10 @@ from portal.extensions import db
 
 
 class Notification(db.Model):
+    """An event told to one user in the portal: ``template`` (``templates/email/<template>.html``, block
+    ``notice``) and its ``params`` (plain values, ``notifications.params``) render it in the reader's
+    language when shown. ``message`` is plain text kept for rows from before events were kept."""
+
     __tablename__ = "notifications"
     __table_args__ = (
         UniqueConstraint("event_key", "user_id"),
@@ -22,7 +26,9 @@ class Notification(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     event_key: Mapped[str] = mapped_column(String(120))
-    message: Mapped[str] = mapped_column(String(300))
+    template: Mapped[str] = mapped_column(String(60), default="")
+    params: Mapped[dict | None] = mapped_column(JSON)
+    message: Mapped[str] = mapped_column(String(300), default="")
     link: Mapped[str] = mapped_column(String(300), default="")
     read: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -1,25 +1,39 @@
 """Events → in-app notifications and e-mail, each exactly once per (event, recipient).
 
-``notify`` renders the message in each recipient's language and adds the rows to the current
-transaction; delivery of the e-mail happens in a worker job after commit. The unique key
-(event_key, recipient) means that re-running the code that raised the event adds nothing.
+``notify`` adds the rows to the current transaction; delivery of the e-mail happens in a worker job
+after commit. The unique key (event_key, recipient) means that re-running the code that raised the event
+adds nothing.
+
+An e-mail is rendered when the event happens, in the recipient's language. An in-app notification keeps
+the event instead — its template and its parameters as plain values (``notifications.params``) — and is
+rendered when it is shown, in the reader's language at that time, escaped once by the page.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+import logging
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from flask import current_app, render_template
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
+from jinja2 import TemplateError
 from jinja2_fragments.flask import render_block
+from markupsafe import Markup
 from sqlalchemy import bindparam, false, func, select, update
 
 from portal.core import mail, queue
 from portal.core.errors import NotFound
+from portal.core.pagination import Page, paginate
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.notifications.models import Notification, OutboxMessage
+from portal.notifications.params import plain, restore
+
+log = logging.getLogger(__name__)
+
+NOTICE_MAX = 300  # characters of a notice shown in a list (the whole event is one click away)
 
 
 def absolute(path: str) -> str:
@@ -28,11 +42,16 @@ def absolute(path: str) -> str:
 
 def notify(event_key: str, recipients, template: str, *, link: str = "", in_app: bool = True,
            email: bool = True, **context) -> None:
-    """Tell ``recipients`` (users) about an event, in their language, once.
+    """Tell ``recipients`` (users) about an event once: an e-mail in their language, and an in-app
+    notification that keeps the event (``template`` and ``context`` as plain values) to be shown in the
+    reader's language.
 
-    ``template`` names ``templates/email/<template>.html`` (blocks ``subject``, ``notice`` and
-    ``body``) and ``.txt`` (the plain-text part).
+    ``template`` names ``templates/email/<template>.html`` (blocks ``subject``, ``notice`` and ``body``)
+    and ``.txt`` (the plain-text part). The ``notice`` block must read only columns of the objects in
+    ``context`` or plain values (see ``notifications.params``); in debug and tests a notice that would
+    read differently from the stored parameters raises at once.
     """
+    params = plain(context) if in_app else {}
     for user in recipients:
         locale = user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
         with force_locale(locale):
@@ -41,9 +60,9 @@ def notify(event_key: str, recipients, template: str, *, link: str = "", in_app:
                    "mail_lang": str(get_locale()).replace("_", "-"), **context}
             html_name = f"email/{template}.html"
             if in_app and not _exists(Notification, event_key, Notification.user_id == user.id):
-                notice = render_block(html_name, "notice", **ctx).strip()
-                db.session.add(Notification(user_id=user.id, event_key=event_key, message=notice[:300],
-                                            link=link))
+                _check_stored_notice(html_name, ctx, params)
+                db.session.add(Notification(user_id=user.id, event_key=event_key, template=template,
+                                            params=params, message="", link=link))
             if email and not _exists(OutboxMessage, event_key, OutboxMessage.recipient == user.email):
                 message = OutboxMessage(
                     event_key=event_key,
@@ -55,6 +74,61 @@ def notify(event_key: str, recipients, template: str, *, link: str = "", in_app:
                 db.session.add(message)
                 db.session.flush()
                 queue.enqueue_after_commit(db.session, "jobs.mail.deliver", message.id)
+
+
+def _check_stored_notice(html_name: str, ctx: dict, params: dict) -> None:
+    """The notice rendered from the stored parameters must read like the one from the live objects (a
+    notice block that follows a relationship would lose it). A mistake of the caller: raised in debug and
+    tests, logged in production (the event itself must not fail)."""
+    live = _plain_text(render_block(html_name, "notice", **ctx))
+    stored = _plain_text(render_block(html_name, "notice", **{**ctx, **restore(params)}))
+    if live != stored:
+        problem = f"{html_name}: the notice reads {stored!r} from its stored parameters, {live!r} live"
+        if current_app.debug or current_app.testing:
+            raise ValueError(problem)
+        log.error(problem)
+
+
+def _plain_text(html: str) -> str:
+    return Markup(html).striptags()
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A notification as the reader sees it: ``text`` is plain (the page escapes it)."""
+
+    id: int
+    text: str
+    link: str
+    read: bool
+    created_at: datetime
+
+
+def notice_text(notification: Notification, reader) -> str:
+    """The notification in the current language, as plain text of at most ``NOTICE_MAX`` characters.
+
+    Rows written before notifications kept their event (and any whose template is gone) show their stored
+    text."""
+    text = notification.message
+    if notification.template:
+        ctx = {"user": reader, "link": absolute(notification.link) if notification.link else "",
+               "mail_lang": str(get_locale()).replace("_", "-"), **restore(notification.params or {})}
+        try:
+            text = _plain_text(render_block(f"email/{notification.template}.html", "notice", **ctx))
+        except TemplateError:
+            log.exception("notification %s: cannot render %s", notification.id, notification.template)
+    text = " ".join(text.split())
+    return text if len(text) <= NOTICE_MAX else text[:NOTICE_MAX - 1].rstrip() + "…"
+
+
+def notices(reader, rows: list[Notification]) -> list[Notice]:
+    return [Notice(n.id, notice_text(n, reader), n.link, n.read, n.created_at) for n in rows]
+
+
+def page_of(reader, number: int, size: int = 25) -> Page:
+    """One page of the reader's notifications, newest first, each rendered for the reader."""
+    page = paginate(for_user(reader), number, size)
+    return replace(page, items=notices(reader, page.items))
 
 
 def _exists(model, event_key: str, recipient_clause) -> bool:
@@ -122,9 +196,9 @@ def for_user(user):
         Notification.created_at.desc(), Notification.id.desc())
 
 
-def dashboard_panel(user, size: int = 5) -> list[Notification]:
+def dashboard_panel(user, size: int = 5) -> list[Notice]:
     """The first screen's panel for everyone: the latest notifications, newest first."""
-    return list(db.session.scalars(for_user(user).limit(size)))
+    return notices(user, list(db.session.scalars(for_user(user).limit(size))))
 
 
 # The header badge runs on every page: a Core statement built once (on the (user_id, read) index),

@@ -34,6 +34,7 @@ from portal.extensions import db
 from portal.notifications.service import notify
 from portal.orders import settings
 from portal.orders.cart import MAX_QUANTITY, line_total_cents, parse_quantity, quantity_problem
+from portal.orders.lifecycle import involved
 from portal.orders.models import CartLine, Order, OrderEvent, OrderLine, ShippingAddress
 from portal.orders.queue import OutOfStock, reserve
 
@@ -266,7 +267,8 @@ def _create(user, key: str, data: dict, address: ShippingAddress, lines: list[Sn
     audit.record(user, "order.created", order, partner_id=order.partner_id,
                  after={"number": order.number, "status": status, "total_cents": total, "currency": order.currency},
                  summary=f"{order.number} {order.po_number}")
-    notify(f"order-submitted:{order.id}", [user], "order_submitted", link=f"/orders/{order.id}", order=order)
+    notify(f"order-submitted:{order.id}", involved(order), "order_submitted", link=f"/orders/{order.id}",
+           order=order)
     return order, True
 
 

@@ -4,9 +4,10 @@ Status moves only along ``submitted → approved → shipped → delivered``, ``
 ``cancelled`` from submitted or approved, ``returned`` after delivery. Each move is ONE conditional
 UPDATE that claims the old status, so two people cannot both do it; anything else is a ``Conflict``
 naming the order and its status. Every move adds an ``OrderEvent`` and an audit entry and tells the
-placing user once (e-mail + in-app; the event key makes a repeat add nothing). Cancelling an approved
-order gives its reserved stock back in the same savepoint as the status claim. Services flush, never
-commit.
+people involved in the order once each (``involved``: the placer, the partner's people who acted on it,
+partner admins following the company's orders; e-mail + in-app; the event key makes a repeat add
+nothing). Cancelling an approved order gives its reserved stock back in the same savepoint as the status
+claim. Services flush, never commit.
 """
 
 from __future__ import annotations
@@ -23,13 +24,13 @@ from flask_babel import get_translations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from redis.exceptions import RedisError
-from sqlalchemy import case, func, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 
 from portal.accounts.models import User
 from portal.catalogue.models import Product
 from portal.core import audit, queue
 from portal.core.errors import Conflict, Forbidden, Invalid, NotFound
-from portal.core.permissions import Permission
+from portal.core.permissions import Permission, Role
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.notifications.service import notify
@@ -84,14 +85,22 @@ def _claim(order: Order, from_statuses: tuple[str, ...], to_status: str, **value
                          number=order.number, status=status_label(order.status).lower()))
 
 
-def _placer(order: Order) -> list[User]:
-    placer = db.session.get(User, order.placed_by) if order.placed_by else None
-    return [placer] if placer is not None and placer.active else []
+def involved(order: Order) -> list[User]:
+    """Who is told about an order: the person who placed it, the partner's people who acted on it (cancelled
+    it, asked for a return …) and the partner admins who follow all of the company's orders — active ones,
+    each once (one query)."""
+    acted = select(OrderEvent.actor_id).where(OrderEvent.order_id == order.id, OrderEvent.actor_id.is_not(None))
+    asked = select(ReturnRequest.requested_by).where(ReturnRequest.order_id == order.id)
+    return list(db.session.scalars(select(User).where(
+        User.partner_id == order.partner_id, User.active.is_(True),
+        or_(User.id == order.placed_by, User.id.in_(acted), User.id.in_(asked),
+            and_(User.follows_company_orders.is_(True), User.role == Role.PARTNER_ADMIN.value)))
+        .order_by(User.id)))
 
 
 def record_transition(user, order: Order, from_status: str, to_status: str, note: str = "",
                       event_key: str | None = None, **context) -> None:
-    """The timeline step, the audit entry and the (once-only) message to the placing user."""
+    """The timeline step, the audit entry and the (once-only) message to everyone ``involved``."""
     db.session.add(OrderEvent(order_id=order.id, at=utcnow(), actor_id=getattr(user, "id", None),
                               from_status=from_status, to_status=to_status, note=note[:500]))
     db.session.flush()
@@ -103,7 +112,7 @@ def record_transition(user, order: Order, from_status: str, to_status: str, note
             after[key] = context[key]
     audit.record(user, f"order.{to_status}", order, partner_id=order.partner_id,
                  before=before, after=after, summary=order.number or "")
-    notify(event_key or f"order-status:{order.id}:{to_status}", _placer(order), "order_status",
+    notify(event_key or f"order-status:{order.id}:{to_status}", involved(order), "order_status",
            link=f"/orders/{order.id}", order=order, reason=note, **context)
 
 
@@ -370,7 +379,7 @@ def decline_return(user, return_id: int, reason: str) -> ReturnRequest:
     audit.record(user, "order.return_declined", request_, partner_id=order.partner_id,
                  before={"status": "requested"}, after={"status": "declined", "reason": reason},
                  summary=f"{request_.number} {order.number}")
-    notify(f"order-return:{request_.id}:declined", _placer(order), "order_status", link=f"/orders/{order.id}",
+    notify(f"order-return:{request_.id}:declined", involved(order), "order_status", link=f"/orders/{order.id}",
            order=order, event="return_declined", return_request=request_, reason=reason)
     return request_
 

@@ -37,3 +37,18 @@ def live_app(request, tmp_path, redis_server, outbox_dir):
         db.engine.dispose()
     if drop:
         drop()
+
+
+@pytest.fixture
+def notices(app):
+    """``notices(user)``: the texts of ``user``'s notifications as their list shows them (newest first, in
+    their language)."""
+    from flask_babel import force_locale
+
+    from portal.notifications import service
+
+    def read(user) -> list[str]:
+        with app.test_request_context(), force_locale(user.locale or app.config["BABEL_DEFAULT_LOCALE"]):
+            return [notice.text for notice in service.page_of(user, 1, 100).items]
+
+    return read

@@ -265,14 +265,15 @@ def test_an_order_at_the_auto_approval_limit_is_approved_one_cent_more_waits(db,
 
 
 @pytest.mark.pg
-def test_placing_an_order_is_audited_and_the_user_gets_a_notice_and_an_email(db, client, ready, run_jobs, outbox):
+def test_placing_an_order_is_audited_and_the_user_gets_a_notice_and_an_email(db, client, ready, run_jobs, outbox,
+                                                                            notices):
     client.post("/checkout", data=form(), headers=EN)
     [order] = orders_of(db, ready)
     assert db.session.scalar(select(AuditEntry.action).where(AuditEntry.entity_type == "Order",
                                                              AuditEntry.entity_id == order.id)) == "order.created"
     notice = db.session.scalar(select(Notification).where(Notification.user_id == ready.id,
                                                           Notification.event_key == f"order-submitted:{order.id}"))
-    assert notice is not None and order.number in notice.message
+    assert notice is not None and order.number in notices(ready)[0]
     run_jobs()
     [mail] = [m for m in outbox() if m["To"] == ready.email]
     assert order.number in mail["Subject"]
