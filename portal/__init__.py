@@ -47,8 +47,10 @@ def create_app(config: dict | None = None) -> Flask:
     _register_blueprints(app)
 
     from portal import cli, web
+    from portal.core import inputs
 
     web.install(app)
+    inputs.install(app)  # the input rule for the query string (forms and API bodies check their own)
     cli.install(app)
     return app
 

@@ -18,6 +18,7 @@ from portal.core.time import utcnow
 from portal.extensions import db
 from portal.orders import checkout as service
 from portal.orders import lifecycle, orders
+from portal.orders.forms import CheckoutForm, ReasonForm
 from portal.orders.queue import OutOfStock
 from portal.web import select_timezone
 
@@ -61,16 +62,18 @@ def checkout():
 @bp.post("/checkout")
 @require(Permission.PLACE_ORDERS)
 def place():
-    form = {name: request.form.get(name, "") for name in (*FORM_FIELDS, "idempotency_key")}
+    checkout_form = CheckoutForm()
+    form = {name: checkout_form[name].data or "" for name in (*FORM_FIELDS, "idempotency_key")}
+    entered, key = {k: form[k] for k in FORM_FIELDS}, form["idempotency_key"]
+    if not checkout_form.validate():  # the input rule: control characters are refused next to their field
+        return _checkout_page(422, errors=checkout_form.errors, entered=entered, key=key)
     try:
         order, created = service.place(current_user, form, _today())
     except Invalid as exc:  # refused before anything was written
-        return _checkout_page(422, errors=exc.field_errors, entered={k: form[k] for k in FORM_FIELDS},
-                              key=form["idempotency_key"])
+        return _checkout_page(422, errors=exc.field_errors, entered=entered, key=key)
     except OutOfStock as exc:  # not enough stock: nothing was written, the cart is kept
         db.session.expire_all()  # show the lines with the stock as it is now
-        return _checkout_page(409, errors={"cart": [exc.message]}, entered={k: form[k] for k in FORM_FIELDS},
-                              key=form["idempotency_key"])
+        return _checkout_page(409, errors={"cart": [exc.message]}, entered=entered, key=key)
     db.session.commit()
     if created:
         flash(_("Order %(number)s is placed.", number=order.number), "success")
@@ -149,8 +152,11 @@ def _detail_page(order, status: int = 200, **ctx):
 @bp.post("/orders/<id:order_id>/cancel")
 @require(Permission.PLACE_ORDERS)
 def cancel(order_id: int):
-    reason = request.form.get("reason", "")
+    form = ReasonForm()
+    reason = form.reason.data or ""
     try:
+        if not form.validate():
+            raise Invalid(form.errors)
         order = lifecycle.cancel(current_user, order_id, reason)
     except Invalid as exc:
         db.session.rollback()
@@ -180,8 +186,11 @@ def return_form(order_id: int):
 def request_return(order_id: int):
     quantities = {key.removeprefix("quantity-"): value.strip()[:20] for key, value in request.form.items()
                   if key.startswith("quantity-")}
-    reason = request.form.get("reason", "")
+    form = ReasonForm()
+    reason = form.reason.data or ""
     try:
+        if not form.validate():
+            raise Invalid(form.errors)
         returned = lifecycle.request_return(current_user, order_id, quantities, reason)
     except Invalid as exc:
         db.session.rollback()

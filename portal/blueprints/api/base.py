@@ -17,6 +17,7 @@ from flask import Blueprint, current_app, jsonify, request
 from flask_babel import gettext as _
 from pydantic import BaseModel, ValidationError
 
+from portal.core import inputs
 from portal.core.errors import DomainError
 from portal.core.permissions import Permission, public
 from portal.extensions import csrf, db
@@ -107,6 +108,8 @@ def operation(rule: str, method: str = "GET", *, summary: str, response: type[Ba
                 payload = request.get_json(silent=True)
                 if payload is None:
                     return error_response(400, _("Send a JSON body."))
+                if problems := inputs.json_problems(payload):
+                    return error_response(422, _("Please correct the errors."), problems)
                 try:
                     args.append(body.model_validate(payload))
                 except ValidationError as exc:
