@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, make_response, request, url_for
+from flask import Blueprint, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -12,6 +12,7 @@ from wtforms import SelectChoice, StringField
 from portal.catalogue import admin, csv_io, files
 from portal.catalogue.forms import CategoryForm, ImportForm, LinkForm, ProductForm, TierDiscountForm, TierPriceForm
 from portal.catalogue.pricing import discount_percent
+from portal.core import csv as csv_file
 from portal.core.errors import Conflict, Invalid
 from portal.core.forms import Form, apply_errors, submit
 from portal.core.forms import status as form_status
@@ -295,10 +296,7 @@ def tier_discount(tier_id: int):
 @require(Permission.MANAGE_CATALOGUE)
 def export():
     admin._allowed(current_user)
-    response = make_response(csv_io.export_csv().encode("utf-8"))
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="catalogue-{utcnow():%Y%m%d}.csv"'
-    return response
+    return csv_file.download(f"catalogue-{utcnow():%Y%m%d}.csv", csv_io.COLUMNS, csv_io.export_rows())
 
 
 @bp.route("/import", methods=["GET", "POST"])

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
-from flask import Blueprint, Response, flash, request, stream_with_context, url_for
+from flask import Blueprint, flash, request, url_for
 from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.core import csv as csv_file
 from portal.core.errors import Invalid
 from portal.core.htmx import redirect_to, render
 from portal.core.pagination import page_number
@@ -101,26 +99,8 @@ def _filters() -> tuple[dict[str, str], orders.Filters]:
 def export():
     """The filtered order list as CSV (UTF-8 with BOM), streamed in chunks."""
     _args, filters = _filters()
-    zone = select_timezone()
-    rows = orders.export_rows(current_user, filters, zone)  # checks permission now, reads when streamed
-
-    def generate():
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
-        out.write("\ufeff")
-        writer.writerow(orders.export_header())
-        for n, row in enumerate(rows, 1):
-            writer.writerow(row)
-            if n % 500 == 0:
-                yield out.getvalue()
-                out.seek(0)
-                out.truncate()
-        yield out.getvalue()
-
-    response = Response(stream_with_context(generate()), mimetype="text/csv")
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="orders-{_today():%Y%m%d}.csv"'
-    return response
+    rows = orders.export_rows(current_user, filters, select_timezone())  # checks permission now, reads when streamed
+    return csv_file.download(f"orders-{_today():%Y%m%d}.csv", orders.export_header(), rows)
 
 
 @bp.post("/orders/<id:order_id>/reorder")

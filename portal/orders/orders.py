@@ -146,11 +146,10 @@ def export_header() -> list[str]:
             _("Carrier"), _("Tracking number")]
 
 
-def export_rows(user, filters: Filters, tz_name: str = "UTC") -> Iterator[list[str]]:
-    """The filtered list as CSV rows (newest first), read in chunks: memory stays flat for any number of orders.
-
-    Text a spreadsheet would run as a formula is guarded (``csv_io._guard``); totals are exact decimals;
-    the placing time is in ``tz_name``. The permission and tenancy are checked when this is called.
+def export_rows(user, filters: Filters, tz_name: str = "UTC") -> Iterator[list]:
+    """The filtered list as CSV rows (newest first, for ``portal.core.csv``, which guards every text cell),
+    read in chunks: memory stays flat for any number of orders. Totals are exact decimals; the placing time
+    is in ``tz_name``. The permission and tenancy are checked when this is called.
     """
     line_count = (select(func.count(OrderLine.id)).where(OrderLine.order_id == Order.id)
                   .correlate(Order).scalar_subquery())
@@ -160,16 +159,14 @@ def export_rows(user, filters: Filters, tz_name: str = "UTC") -> Iterator[list[s
     return _export_iter(stmt, params, tz_name)
 
 
-def _export_iter(stmt, params: dict, tz_name: str) -> Iterator[list[str]]:
-    from portal.catalogue.csv_io import _guard
-
+def _export_iter(stmt, params: dict, tz_name: str) -> Iterator[list]:
     result = db.session.execute(stmt.execution_options(yield_per=EXPORT_CHUNK), params)
     for partition in result.partitions():
         for number, created_at, po, status, total_cents, currency, n_lines, carrier, tracking in partition:
             label = STATUS_LABELS.get(status)
-            yield [_guard(number or ""), to_zone(created_at, tz_name).strftime("%Y-%m-%d %H:%M"), _guard(po),
-                   _guard(str(label) if label is not None else status), str(from_cents(total_cents)), currency,
-                   str(n_lines), _guard(carrier or ""), _guard(tracking or "")]
+            yield [number or "", to_zone(created_at, tz_name).strftime("%Y-%m-%d %H:%M"), po,
+                   str(label) if label is not None else status, from_cents(total_cents), currency, n_lines,
+                   carrier or "", tracking or ""]
 
 
 # --- reorder: an old order's lines back into the cart ------------------------------------------------
