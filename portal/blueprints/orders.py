@@ -90,8 +90,9 @@ def index():
 def _filters() -> tuple[dict[str, str], orders.Filters]:
     query = request.args
     args = {k: query.get(k, "").strip()[:100] for k in ("status", "po", "sku", "from", "to")}
-    return args, orders.Filters(status=args["status"], po=args["po"], sku=args["sku"],
-                                date_from=orders.parse_date(args["from"]), date_to=orders.parse_date(args["to"]))
+    days = orders.parse_filter_days({"from": args["from"], "to": args["to"]})  # out of range: 422 naming it
+    return args, orders.Filters(status=args["status"], po=args["po"], sku=args["sku"], date_from=days["from"],
+                                date_to=days["to"])
 
 
 @bp.get("/orders/export.csv")

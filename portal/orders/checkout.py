@@ -29,7 +29,7 @@ from portal.catalogue.pricing import net_price_cents
 from portal.core import audit
 from portal.core.errors import Conflict, Forbidden, Invalid, NotFound
 from portal.core.permissions import Permission
-from portal.core.time import utcnow
+from portal.core.time import DayError, parse_day, utcnow
 from portal.extensions import db
 from portal.notifications.service import notify
 from portal.orders import settings
@@ -142,15 +142,15 @@ def _clean(form: dict, today: date) -> tuple[dict, dict[str, list[str]]]:
     notes = (form.get("notes") or "").strip()
     if len(notes) > NOTES_MAX:
         errors["notes"] = [_("At most %(n)s characters.", n=NOTES_MAX)]
-    raw_date = (form.get("requested_date") or "").strip()
     requested = None
     try:
-        requested = date.fromisoformat(raw_date) if raw_date else None
-    except ValueError:
-        pass
-    if requested is None:
+        requested = parse_day(form.get("requested_date"))
+    except DayError as exc:
+        if exc.out_of_range:
+            errors["requested_date"] = [str(exc)]
+    if requested is None and "requested_date" not in errors:
         errors["requested_date"] = [_("Enter a date, such as %(d)s.", d=today.isoformat())]
-    elif requested < today:
+    elif requested is not None and requested < today:
         errors["requested_date"] = [_("Choose today or a later date.")]
     return {"po_number": po, "notes": notes, "requested_date": requested}, errors
 
