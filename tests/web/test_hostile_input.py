@@ -3,7 +3,8 @@ signed in as each role that may use it (and signed out), web and API, gets a fix
 every path parameter, every query parameter or form field the view reads and every API body field — huge and
 negative numbers, NUL and other control characters, ``../``, very long text, the calendar's first and last day,
 unicode, a JSON document nested 100,000 deep. Any 5xx fails, with the app configured as production is (errors
-become 500 pages instead of tracebacks in the test, so a 500 cannot hide behind an exception).
+become 500 pages instead of tracebacks in the test, so a 500 cannot hide behind an exception); so does a GET
+that writes to the database (a read never writes: see test_api_reads.py).
 
 Which parameters a view reads is recorded while it runs (the request's parameter dicts note every name looked
 up), so a new view's new parameters are walked without listing them here. Each parameter gets each value on its
@@ -24,6 +25,7 @@ from urllib.parse import quote
 
 import pytest
 from argon2 import PasswordHasher
+from sqlalchemy import event
 from werkzeug.datastructures import ImmutableMultiDict
 
 from portal.accounts import passwords
@@ -103,6 +105,10 @@ class Walk:
     failures: list[str] = field(default_factory=list)
     requests: int = 0
     errors: list[logging.LogRecord] = field(default_factory=list)
+    writes: list[str] = field(default_factory=list)  # INSERT/UPDATE/DELETE run by the current request
+
+
+WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE)\b", re.I)
 
 
 class _Keep(logging.Handler):
@@ -285,6 +291,7 @@ def fill(rule: str, values: dict) -> str:
 def send(walk: Walk, actor: Actor, method: str, url: str, what: str, **kwargs):
     """One request; a 5xx is a failure (with the logged exception, if any)."""
     READ.clear()
+    walk.writes.clear()
     before = len(walk.errors)
     headers = kwargs.pop("headers", {})
     if method != "GET":
@@ -295,6 +302,8 @@ def send(walk: Walk, actor: Actor, method: str, url: str, what: str, **kwargs):
     walk.requests += 1
     status = response.status_code
     response.close()
+    if method == "GET" and walk.writes:
+        walk.failures.append(f"{actor.name} GET {url[:120]} [{what[:80]}] wrote: {walk.writes[0][:120]}")
     if status >= 500:
         logged = walk.errors[before:]
         cause = ""
@@ -441,12 +450,18 @@ def test_the_walk_covers_every_blueprint(app):
 
 @pytest.mark.pg
 @pytest.mark.parametrize("blueprint", BLUEPRINTS)
-def test_no_input_anywhere_answers_a_server_error(production_like, world, blueprint):
+def test_no_input_anywhere_answers_a_server_error(production_like, world, db, blueprint):
     app = production_like
     walk = Walk()
     keep = _Keep(walk)
     logger = logging.getLogger("portal.blueprints.errors")
     logger.addHandler(keep)
+
+    def note_write(conn, cursor, statement, *args):
+        if WRITE.match(statement):
+            walk.writes.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note_write)
     try:
         people = actors(app, world)
         if blueprint == "api":
@@ -454,6 +469,7 @@ def test_no_input_anywhere_answers_a_server_error(production_like, world, bluepr
         else:
             walk_web(app, world, walk, people, blueprint)
     finally:
+        event.remove(db.engine, "before_cursor_execute", note_write)
         logger.removeHandler(keep)
     assert walk.requests > 10  # the walk reached the routes, roles and values
     assert walk.failures == [], f"{len(walk.failures)} of {walk.requests} requests answered 5xx:\n" + "\n".join(

@@ -23,7 +23,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from portal.core import inputs
 from portal.core.errors import DomainError
 from portal.core.permissions import Permission, public
-from portal.core.time import check_day
+from portal.core.time import check_day, utcnow
 from portal.extensions import csrf, db
 
 bp = Blueprint("api", __name__)
@@ -82,14 +82,18 @@ class Operation:
 OPERATIONS: list[Operation] = []
 
 
-def _bearer_user():
-    from portal.accounts.service import user_for_api_token
+def _bearer_token():
+    """The request's valid bearer token; its use is noted for a worker to record (the request writes nothing)."""
+    from portal.accounts.service import api_token, note_token_use
 
     header = request.headers.get("Authorization", "")
     scheme, _sep, secret = header.partition(" ")
     if scheme.lower() != "bearer":
         return None
-    return user_for_api_token(secret.strip())
+    token = api_token(secret.strip())
+    if token is not None:
+        note_token_use(token, utcnow())
+    return token
 
 
 def operation(rule: str, method: str = "GET", *, summary: str, response: type[BaseModel] | None = None,
@@ -106,9 +110,10 @@ def operation(rule: str, method: str = "GET", *, summary: str, response: type[Ba
     def decorate(view: Callable) -> Callable:
         @wraps(view)
         def endpoint(**kwargs):
-            user = _bearer_user()
-            if user is None:
+            token = _bearer_token()
+            if token is None:
                 return error_response(401, _("Send a valid API token as 'Authorization: Bearer …'."))
+            user = token.user
             if permission is not None and not user.can(permission):
                 return error_response(403, _("You do not have permission to do that."))
             args = [user]
