@@ -32,6 +32,12 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(settings.load(app.instance_path))
     if config:
         app.config.update(config)
+    if proxies := app.config.get("TRUSTED_PROXIES"):
+        # Behind that many proxies the client's address (the rate limits' key) and scheme are the ones the
+        # proxies saw; without, those headers are ignored (anyone can send them).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     # A test config may set the database after load(): keep the engine options in one place.
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})

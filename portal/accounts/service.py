@@ -290,7 +290,8 @@ def send_invitation(actor, user: User) -> None:
 
 
 def set_active(actor, user_id: int, active: bool) -> User:
-    """Deactivate (their sessions end at the next request) or reactivate a user."""
+    """Deactivate (their sessions end at the next request, their API tokens are revoked for good) or
+    reactivate a user (who makes new tokens if they need them)."""
     user = get_user(actor, user_id)
     if not actor.can(Permission.MANAGE_USERS):
         raise Forbidden(_("You do not have permission to do that."))
@@ -303,8 +304,15 @@ def set_active(actor, user_id: int, active: bool) -> User:
     before = audit.snapshot(user, USER_FIELDS)
     user.active = active
     user.session_token = new_session_token()
+    after = audit.snapshot(user, USER_FIELDS)
+    if not active:
+        revoked = db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id,
+                                                            ApiToken.revoked_at.is_(None))
+                                     .values(revoked_at=utcnow()).execution_options(synchronize_session=False))
+        if revoked.rowcount:
+            after["api_tokens_revoked"] = revoked.rowcount
     audit.record(actor, "user.reactivated" if active else "user.deactivated", user, partner_id=user.partner_id,
-                 before=before, after=audit.snapshot(user, USER_FIELDS), summary=user.email)
+                 before=before, after=after, summary=user.email)
     return user
 
 

@@ -30,6 +30,15 @@ bp = Blueprint("api", __name__)
 csrf.exempt(bp)  # the API authenticates with bearer tokens only, never the session cookie
 
 
+@bp.after_app_request
+def _not_stored(response):
+    """No API answer is kept by a browser or a proxy (they carry a company's orders and prices); also the
+    errors of addresses under /api/ that match no route."""
+    if request.path.startswith("/api/"):
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 # A day in a query or body: YYYY-MM-DD within the calendar the portal takes (core.time.check_day), else 422.
 Day = Annotated[date, AfterValidator(check_day)]
 
