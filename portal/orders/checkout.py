@@ -36,6 +36,7 @@ from portal.orders import settings
 from portal.orders.cart import MAX_QUANTITY, line_total_cents, parse_quantity, quantity_problem
 from portal.orders.models import CartLine, Order, OrderEvent, OrderLine, ShippingAddress
 from portal.orders.queue import OutOfStock, reserve
+from portal.partners.service import require_trading
 
 PO_MAX = 40
 NOTES_MAX = 1000
@@ -181,6 +182,7 @@ def _address(user, form: dict, errors: dict[str, list[str]]) -> ShippingAddress 
 def _check_placer(user) -> None:
     if not user.can(Permission.PLACE_ORDERS) or user.partner_id is None:
         raise Forbidden(_("Only partner users place orders."))
+    require_trading(user)
 
 
 def _check_lines(lines: list[Snapshot], errors: dict[str, list[str]]) -> None:

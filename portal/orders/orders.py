@@ -22,7 +22,7 @@ from portal.core.permissions import Permission
 from portal.core.time import DayError, day_end, day_start, parse_day, to_zone
 from portal.extensions import db
 from portal.orders.models import CartLine, Order, OrderEvent, OrderLine
-from portal.partners.service import partner_scope, partner_scope_bound
+from portal.partners.service import partner_scope, partner_scope_bound, require_trading
 
 STATUS_LABELS = {
     "submitted": _l("Submitted"), "approved": _l("Approved"), "rejected": _l("Rejected"),
@@ -189,6 +189,7 @@ def reorder(user, order_id: int) -> Reorder:
     from portal.orders import cart
 
     order = get(user, order_id)
+    require_trading(user)
     rows = db.session.execute(select(OrderLine.sku, OrderLine.quantity, Product)
                               .outerjoin(Product, Product.id == OrderLine.product_id)
                               .where(OrderLine.order_id == order.id).order_by(OrderLine.id)).all()
