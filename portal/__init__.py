@@ -32,6 +32,12 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(settings.load(app.instance_path))
     if config:
         app.config.update(config)
+    if proxies := app.config.get("TRUSTED_PROXIES"):
+        # Behind that many proxies the client's address (the rate limits' key) and scheme are the ones the
+        # proxies saw; without, those headers are ignored (anyone can send them).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     # A test config may set the database after load(): keep the engine options in one place.
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
@@ -47,8 +53,10 @@ def create_app(config: dict | None = None) -> Flask:
     _register_blueprints(app)
 
     from portal import cli, web
+    from portal.core import inputs
 
     web.install(app)
+    inputs.install(app)  # the input rule for the query string (forms and API bodies check their own)
     cli.install(app)
     return app
 

@@ -8,7 +8,10 @@ import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
 from portal.accounts.models import User
+from portal.catalogue.models import Category, Product
 from portal.core.permissions import Role
+from portal.core.time import utcnow
+from portal.orders.models import Order, OrderEvent, OrderLine
 from portal.partners.models import Partner
 
 PASSWORD = "correct horse battery"
@@ -64,3 +67,66 @@ def vendor(role: Role = Role.ADMIN, **kw) -> User:
 
 def partner_user(partner: Partner | None = None, role: Role = Role.PARTNER_USER, **kw) -> User:
     return UserFactory(role=role, partner=partner or PartnerFactory(), **kw)
+
+
+
+
+# --- catalogue and orders (the security tests' world) -----------------------------------------------------------
+
+class CategoryFactory(Base):
+    class Meta:
+        model = Category
+
+    name = factory.Sequence(lambda n: f"Category {n}")
+
+
+class ProductFactory(Base):
+    class Meta:
+        model = Product
+
+    sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
+    name = factory.Sequence(lambda n: f"Product {n}")
+    description = ""
+    category = factory.SubFactory(CategoryFactory)
+    list_price_cents = 1000
+    currency = "USD"
+    unit = "each"
+    stock_on_hand = 100
+    min_order_qty = 1
+    active = True
+
+
+class OrderFactory(Base):
+    """An order placed by ``placer`` (a partner user) for their company; ``order_with_line`` adds a line."""
+
+    class Meta:
+        model = Order
+        exclude = ("placer",)
+
+    placer = factory.SubFactory(UserFactory, partner=factory.SubFactory(PartnerFactory))
+    partner_id = factory.LazyAttribute(lambda o: o.placer.partner_id)
+    placed_by = factory.LazyAttribute(lambda o: o.placer.id)
+    number = factory.Sequence(lambda n: f"F-{n:06d}")
+    idempotency_key = factory.Sequence(lambda n: f"factory-{n:08d}")
+    po_number = factory.Sequence(lambda n: f"PO-{n}")
+    shipping_address = "1 Harbour Road\n3011 Rotterdam\nNetherlands"
+    requested_date = factory.LazyFunction(lambda: utcnow().date())
+    notes = ""
+    status = "submitted"
+    currency = "USD"
+    total_cents = 2000
+
+
+def order_with_line(placer: User, product: Product | None = None, quantity: int = 2, **kw) -> Order:
+    """An order of ``quantity`` × ``product`` (a new one when not given) at its list price, with its first
+    timeline step."""
+    product = product or ProductFactory()
+    total = product.list_price_cents * quantity
+    order = OrderFactory(placer=placer, total_cents=total, **kw)
+    _session().add_all([
+        OrderLine(order_id=order.id, product_id=product.id, sku=product.sku, name=product.name, quantity=quantity,
+                  list_price_cents=product.list_price_cents, net_unit_cents=product.list_price_cents,
+                  line_total_cents=total),
+        OrderEvent(order_id=order.id, actor_id=placer.id, from_status="", to_status="submitted")])
+    _session().flush()
+    return order

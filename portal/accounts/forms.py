@@ -5,12 +5,12 @@ from __future__ import annotations
 from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import html_params
 
+from portal.core.forms import Form, IdField
 from portal.core.time import zone_choices
 
 
@@ -29,7 +29,7 @@ def zone_select(field, **kwargs) -> Markup:
     return Markup(f"<select {html_params(name=field.name, **kwargs)}>{options}</select>")
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("E-mail"), validators=[DataRequired(_l("Enter your e-mail address.")),
                                                  Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password.")),
@@ -37,41 +37,41 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Remember me"))
 
 
-class ForgotForm(FlaskForm):
+class ForgotForm(Form):
     email = EmailField(_l("E-mail"), validators=[DataRequired(_l("Enter your e-mail address.")),
                                                  Length(max=254)])
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(Form):
     password = PasswordField(_l("New password"), validators=[DataRequired(_l("Enter a new password."))])
     confirm = PasswordField(_l("Repeat the new password"), validators=[DataRequired(_l("Repeat the password."))])
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Enter your name.")), Length(max=120)])
     # accounts.service.update_profile checks both against the offered lists (one rule, its own messages)
     locale = SelectField(_l("Language"), validators=[Optional()], validate_choice=False)
     timezone = SelectField(_l("Time zone"), validate_choice=False, widget=zone_select)
 
 
-class OrderNoticesForm(FlaskForm):
+class OrderNoticesForm(Form):
     follows_company_orders = BooleanField(_l("Tell me about every order of my company"))
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(Form):
     current_password = PasswordField(_l("Current password"),
                                      validators=[DataRequired(_l("Enter your current password."))])
     new_password = PasswordField(_l("New password"), validators=[DataRequired(_l("Enter a new password."))])
     confirm = PasswordField(_l("Repeat the new password"), validators=[DataRequired(_l("Repeat the password."))])
 
 
-class ApiTokenForm(FlaskForm):
+class ApiTokenForm(Form):
     name = StringField(_l("Token name"), validators=[DataRequired(_l("Name the token.")), Length(max=80)])
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     email = EmailField(_l("E-mail"), validators=[DataRequired(_l("Enter an e-mail address.")), Length(max=254)])
     name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the person's name.")), Length(max=120)])
     # The service decides which roles and companies the actor may give (and says so next to the field).
     role = SelectField(_l("Role"), validate_choice=False)
-    partner_id = SelectField(_l("Partner company"), coerce=int, validate_choice=False)
+    partner_id = IdField(_l("Partner company"))

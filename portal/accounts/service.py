@@ -13,7 +13,7 @@ from sqlalchemy import delete, select, update
 
 from portal.accounts import passwords
 from portal.accounts.models import ApiToken, OneTimeToken, User, UserSession, new_session_token
-from portal.core import audit
+from portal.core import audit, queue
 from portal.core.errors import Conflict, Forbidden, Invalid, NotFound
 from portal.core.permissions import PARTNER_ROLES, Permission, Role
 from portal.core.time import is_valid_zone, utcnow
@@ -310,7 +310,8 @@ def send_invitation(actor, user: User) -> None:
 
 
 def set_active(actor, user_id: int, active: bool) -> User:
-    """Deactivate (their sessions end at the next request) or reactivate a user."""
+    """Deactivate (their sessions end at the next request, their API tokens are revoked for good) or
+    reactivate a user (who makes new tokens if they need them)."""
     user = get_user(actor, user_id)
     if not actor.can(Permission.MANAGE_USERS):
         raise Forbidden(_("You do not have permission to do that."))
@@ -323,8 +324,15 @@ def set_active(actor, user_id: int, active: bool) -> User:
     before = audit.snapshot(user, USER_FIELDS)
     user.active = active
     end_all_sessions(user)
+    after = audit.snapshot(user, USER_FIELDS)
+    if not active:
+        revoked = db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id,
+                                                            ApiToken.revoked_at.is_(None))
+                                     .values(revoked_at=utcnow()).execution_options(synchronize_session=False))
+        if revoked.rowcount:
+            after["api_tokens_revoked"] = revoked.rowcount
     audit.record(actor, "user.reactivated" if active else "user.deactivated", user, partner_id=user.partner_id,
-                 before=before, after=audit.snapshot(user, USER_FIELDS), summary=user.email)
+                 before=before, after=after, summary=user.email)
     return user
 
 
@@ -413,14 +421,34 @@ def revoke_api_token(actor, token_id: int) -> ApiToken:
     return token
 
 
-def user_for_api_token(secret: str) -> User | None:
-    """The active user owning this unrevoked bearer token, or None."""
+# When a token was last used is kept to this precision: a worker records it at most once per interval.
+TOKEN_USE_EVERY = timedelta(minutes=5)
+
+
+def api_token(secret: str) -> ApiToken | None:
+    """The unrevoked bearer token with this secret whose owner is active, or None. Only reads: its use is
+    recorded by a worker (``note_token_use``), never in the request using it — a GET does not write (on
+    SQLite a read transaction that wants to write fails once another writer has committed)."""
     if not secret or not secret.startswith(TOKEN_PREFIX):
         return None
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(secret)))
     if token is None or token.revoked_at is not None or not token.user.is_active:
         return None
-    now = utcnow()
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
-        token.last_used_at = now  # coarse, so API reads do not write on every call
-    return token.user
+    return token
+
+
+def note_token_use(token: ApiToken, now) -> None:
+    """Have a worker record that ``token`` was used ``now`` (``jobs.accounts.record_token_use``), at most once
+    per TOKEN_USE_EVERY; nothing when the recorded use is recent enough. May fail silently (Redis down)."""
+    if token.last_used_at is not None and now - token.last_used_at < TOKEN_USE_EVERY:
+        return
+    queue.enqueue_once(f"api-token-used:{token.id}", int(TOKEN_USE_EVERY.total_seconds()),
+                       "jobs.accounts.record_token_use", token.id, now.isoformat())
+
+
+def record_token_use(token_id: int, at) -> bool:
+    """The token was used at ``at``: one UPDATE, only forward in time (an older report changes nothing)."""
+    done = db.session.execute(update(ApiToken).where(
+        ApiToken.id == token_id, (ApiToken.last_used_at.is_(None)) | (ApiToken.last_used_at < at))
+        .values(last_used_at=at).execution_options(synchronize_session=False))
+    return done.rowcount == 1

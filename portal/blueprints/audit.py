@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from flask import Blueprint, request
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.accounts import service as accounts
@@ -14,22 +12,19 @@ from portal.core import audit
 from portal.core.htmx import render
 from portal.core.pagination import page_number, paginate
 from portal.core.permissions import Permission, require
+from portal.core.time import DayError, day_end, day_start, parse_day
 from portal.partners.service import partner_scope
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
 
-def _day(name: str, errors: dict) -> datetime | None:
-    """A yyyy-mm-dd filter as the start of that day in the user's time zone, as aware UTC."""
-    raw = request.args.get(name, "").strip()
-    if not raw:
-        return None
+def _day(name: str, errors: dict) -> date | None:
+    """A yyyy-mm-dd filter (a day of the calendar the portal takes: ``core.time.parse_day``)."""
     try:
-        day = date.fromisoformat(raw)
-    except ValueError:
-        errors[name] = [_("Use the format YYYY-MM-DD.")]
+        return parse_day(request.args.get(name, ""))
+    except DayError as exc:
+        errors[name] = [str(exc)]
         return None
-    return datetime.combine(day, time.min, ZoneInfo(current_user.timezone))
 
 
 @bp.get("/")
@@ -43,9 +38,11 @@ def index():
     if filters["actor"]:
         actor = accounts.find_by_email(filters["actor"])
         actor_id = actor.id if actor else -1  # an unknown e-mail matches nothing
+    zone = current_user.timezone
     stmt = audit.filtered(audit.visible_entries(current_user, partner_scope), action=filters["action"],
-                          entity_type=filters["entity_type"], actor_id=actor_id, since=since,
-                          until=until + timedelta(days=1) if until else None)
+                          entity_type=filters["entity_type"], actor_id=actor_id,
+                          since=day_start(since, zone) if since else None,
+                          until=day_end(until, zone) if until else None)
     page = paginate(stmt, page_number(), 50)
     actors = accounts.users_by_id({e.actor_id for e in page.items if e.actor_id})
     return render("audit/index.html", "results", status=422 if errors else 200, page=page,

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, make_response, request, url_for
+from flask import Blueprint, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import SelectChoice, StringField
 
 from portal.catalogue import admin, csv_io, files
 from portal.catalogue.forms import CategoryForm, ImportForm, LinkForm, ProductForm, TierDiscountForm, TierPriceForm
 from portal.catalogue.pricing import discount_percent
+from portal.core import csv as csv_file
 from portal.core.errors import Conflict, Invalid, NotFound
-from portal.core.forms import apply_errors, submit
+from portal.core.forms import Form, apply_errors, submit
 from portal.core.forms import status as form_status
 from portal.core.htmx import redirect_to, render
 from portal.core.money import from_cents
@@ -85,7 +85,7 @@ def _product_page(product, form: ProductForm | None = None, status: int = 200, b
                   datasheet_form=file_forms.get("datasheet") or DatasheetForm(formdata=None),
                   links=admin.product_links(product.id) if product else [],
                   link_form=link_form or LinkForm(prefix="link", formdata=None), max_links=admin.MAX_LINKS,
-                  remove_form=FlaskForm(formdata=None), max_mb={k: r.max_bytes // files.MB
+                  remove_form=Form(formdata=None), max_mb={k: r.max_bytes // files.MB
                                                                 for k, r in files.RULES.items()})
 
 
@@ -111,14 +111,14 @@ def delete(product_id: int):
     """Ask first (GET), delete on the confirmation's POST. A product on orders is never deleted: the page
     says so and offers to deactivate it instead."""
     product = admin.get_product(current_user, product_id)
-    form = FlaskForm()
+    form = Form()
     if form.validate_on_submit():
         sku = product.sku
         try:
             keys = admin.delete_product(current_user, product_id)
         except Conflict as exc:
             db.session.rollback()
-            return render("catalogue_admin/delete.html", status=409, form=FlaskForm(formdata=None),
+            return render("catalogue_admin/delete.html", status=409, form=Form(formdata=None),
                           product=admin.get_product(current_user, product_id), ordered=True, error=exc.message)
         db.session.commit()
         for key in keys:  # the files of a deleted product, only once the deletion is committed
@@ -166,11 +166,11 @@ def remove_link(product_id: int, link_id: int):
 
 # --- image and datasheet ----------------------------------------------------------------------
 
-class ImageForm(FlaskForm):
+class ImageForm(Form):
     image = FileField(_l("Image (PNG, JPEG or WebP)"))
 
 
-class DatasheetForm(FlaskForm):
+class DatasheetForm(Form):
     datasheet = FileField(_l("Datasheet (PDF)"))
 
 
@@ -300,10 +300,7 @@ def tier_discount(tier_id: int):
 @require(Permission.MANAGE_CATALOGUE)
 def export():
     admin._allowed(current_user)
-    response = make_response(csv_io.export_csv().encode("utf-8"))
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="catalogue-{utcnow():%Y%m%d}.csv"'
-    return response
+    return csv_file.download(f"catalogue-{utcnow():%Y%m%d}.csv", csv_io.COLUMNS, csv_io.export_rows())
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -331,7 +328,7 @@ def import_():
 
 # --- vendor-wide settings (/admin/settings) ------------------------------------------------------
 
-class SettingsForm(FlaskForm):
+class SettingsForm(Form):
     auto_approval_limit = StringField(_l("Auto-approval limit"))
 
 

@@ -16,6 +16,7 @@ from portal.core.time import utcnow
 from portal.extensions import db
 from portal.orders import lifecycle, orders
 from portal.orders import queue as service
+from portal.orders.forms import DeclineReturnForm, QueueCancelForm, ReasonForm, ShipForm
 
 bp = Blueprint("order_queue", __name__, url_prefix="/queue")
 bp.add_app_template_filter(lifecycle.duration, "duration")
@@ -74,8 +75,11 @@ def approve(order_id: int):
 @bp.post("/<id:order_id>/reject")
 @require(Permission.APPROVE_ORDERS)
 def reject(order_id: int):
-    reason = request.form.get("reason", "")
+    form = ReasonForm()
+    reason = form.reason.data or ""
     try:
+        if not form.validate():
+            raise Invalid(form.errors)
         order = service.reject(current_user, order_id, reason)
     except Invalid as exc:
         db.session.rollback()
@@ -88,8 +92,11 @@ def reject(order_id: int):
 @bp.post("/<id:order_id>/ship")
 @require(Permission.APPROVE_ORDERS)
 def ship(order_id: int):
-    entered = {"carrier": request.form.get("carrier", ""), "tracking": request.form.get("tracking", "")}
+    form = ShipForm()
+    entered = {"carrier": form.carrier.data or "", "tracking": form.tracking.data or ""}
     try:
+        if not form.validate():
+            raise Invalid(form.errors)
         order = lifecycle.ship(current_user, order_id, entered["carrier"], entered["tracking"])
     except Invalid as exc:
         db.session.rollback()
@@ -109,8 +116,11 @@ def deliver(order_id: int):
 @bp.post("/<id:order_id>/cancel")
 @require(Permission.APPROVE_ORDERS)
 def cancel(order_id: int):
-    reason = request.form.get("cancel_reason", "")
+    form = QueueCancelForm()
+    reason = form.cancel_reason.data or ""
     try:
+        if not form.validate():
+            raise Invalid({"reason": form.errors.get("cancel_reason", [])})
         order = lifecycle.cancel(current_user, order_id, reason)
     except Invalid as exc:
         db.session.rollback()
@@ -132,8 +142,11 @@ def accept_return(return_id: int):
 @bp.post("/returns/<id:return_id>/decline")
 @require(Permission.APPROVE_ORDERS)
 def decline_return(return_id: int):
-    reason = request.form.get("decline_reason", "")
+    form = DeclineReturnForm()
+    reason = form.decline_reason.data or ""
     try:
+        if not form.validate():
+            raise Invalid(form.errors)
         returned = lifecycle.decline_return(current_user, return_id, reason)
     except Invalid as exc:
         db.session.rollback()

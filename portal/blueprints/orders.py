@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
-from flask import Blueprint, Response, flash, request, stream_with_context, url_for
+from flask import Blueprint, flash, request, url_for
 from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.core import csv as csv_file
 from portal.core.errors import Invalid
 from portal.core.htmx import redirect_to, render
 from portal.core.pagination import page_number
@@ -18,6 +16,7 @@ from portal.core.time import utcnow
 from portal.extensions import db
 from portal.orders import checkout as service
 from portal.orders import lifecycle, orders
+from portal.orders.forms import CheckoutForm, ReasonForm
 from portal.orders.queue import OutOfStock
 from portal.web import select_timezone
 
@@ -61,16 +60,18 @@ def checkout():
 @bp.post("/checkout")
 @require(Permission.PLACE_ORDERS)
 def place():
-    form = {name: request.form.get(name, "") for name in (*FORM_FIELDS, "idempotency_key")}
+    checkout_form = CheckoutForm()
+    form = {name: checkout_form[name].data or "" for name in (*FORM_FIELDS, "idempotency_key")}
+    entered, key = {k: form[k] for k in FORM_FIELDS}, form["idempotency_key"]
+    if not checkout_form.validate():  # the input rule: control characters are refused next to their field
+        return _checkout_page(422, errors=checkout_form.errors, entered=entered, key=key)
     try:
         order, _created = service.place(current_user, form, _today())
     except Invalid as exc:  # refused before anything was written
-        return _checkout_page(422, errors=exc.field_errors, entered={k: form[k] for k in FORM_FIELDS},
-                              key=form["idempotency_key"])
+        return _checkout_page(422, errors=exc.field_errors, entered=entered, key=key)
     except OutOfStock as exc:  # not enough stock: nothing was written, the cart is kept
         db.session.expire_all()  # show the lines with the stock as it is now
-        return _checkout_page(409, errors={"cart": [exc.message]}, entered={k: form[k] for k in FORM_FIELDS},
-                              key=form["idempotency_key"])
+        return _checkout_page(409, errors={"cart": [exc.message]}, entered=entered, key=key)
     db.session.commit()
     # a repeat of the same checkout (double click, retry) gets the same confirmation: the browser shows the
     # answer to the last request it sent, whose session never saw the first request's message
@@ -90,8 +91,9 @@ def index():
 def _filters() -> tuple[dict[str, str], orders.Filters]:
     query = request.args
     args = {k: query.get(k, "").strip()[:100] for k in ("status", "po", "sku", "from", "to")}
-    return args, orders.Filters(status=args["status"], po=args["po"], sku=args["sku"],
-                                date_from=orders.parse_date(args["from"]), date_to=orders.parse_date(args["to"]))
+    days = orders.parse_filter_days({"from": args["from"], "to": args["to"]})  # out of range: 422 naming it
+    return args, orders.Filters(status=args["status"], po=args["po"], sku=args["sku"], date_from=days["from"],
+                                date_to=days["to"])
 
 
 @bp.get("/orders/export.csv")
@@ -99,26 +101,8 @@ def _filters() -> tuple[dict[str, str], orders.Filters]:
 def export():
     """The filtered order list as CSV (UTF-8 with BOM), streamed in chunks."""
     _args, filters = _filters()
-    zone = select_timezone()
-    rows = orders.export_rows(current_user, filters, zone)  # checks permission now, reads when streamed
-
-    def generate():
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
-        out.write("\ufeff")
-        writer.writerow(orders.export_header())
-        for n, row in enumerate(rows, 1):
-            writer.writerow(row)
-            if n % 500 == 0:
-                yield out.getvalue()
-                out.seek(0)
-                out.truncate()
-        yield out.getvalue()
-
-    response = Response(stream_with_context(generate()), mimetype="text/csv")
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="orders-{_today():%Y%m%d}.csv"'
-    return response
+    rows = orders.export_rows(current_user, filters, select_timezone())  # checks permission now, reads when streamed
+    return csv_file.download(f"orders-{_today():%Y%m%d}.csv", orders.export_header(), rows)
 
 
 @bp.post("/orders/<id:order_id>/reorder")
@@ -150,8 +134,11 @@ def _detail_page(order, status: int = 200, **ctx):
 @bp.post("/orders/<id:order_id>/cancel")
 @require(Permission.PLACE_ORDERS)
 def cancel(order_id: int):
-    reason = request.form.get("reason", "")
+    form = ReasonForm()
+    reason = form.reason.data or ""
     try:
+        if not form.validate():
+            raise Invalid(form.errors)
         order = lifecycle.cancel(current_user, order_id, reason)
     except Invalid as exc:
         db.session.rollback()
@@ -181,8 +168,11 @@ def return_form(order_id: int):
 def request_return(order_id: int):
     quantities = {key.removeprefix("quantity-"): value.strip()[:20] for key, value in request.form.items()
                   if key.startswith("quantity-")}
-    reason = request.form.get("reason", "")
+    form = ReasonForm()
+    reason = form.reason.data or ""
     try:
+        if not form.validate():
+            raise Invalid(form.errors)
         returned = lifecycle.request_return(current_user, order_id, quantities, reason)
     except Invalid as exc:
         db.session.rollback()

@@ -18,6 +18,12 @@ from portal.partners.forms import STATUS_LABELS, TYPE_LABELS, PartnerForm
 bp = Blueprint("partners", __name__, url_prefix="/partners")
 
 
+@bp.app_template_global("suspension_notice")
+def _suspension_notice(user) -> str | None:
+    """The banner of every page while the signed-in person's company is suspended (base.html)."""
+    return service.suspension_notice(user) if user.is_authenticated else None
+
+
 @bp.get("/")
 @require(Permission.VIEW_PARTNERS)
 def index():

@@ -38,7 +38,7 @@ def _role_label_filter(role: str) -> str:
 
 
 def _partner_choices() -> list[SelectChoice]:
-    return [SelectChoice(0, _("— vendor staff —"))] + [
+    return [SelectChoice("", _("— vendor staff —"))] + [
         SelectChoice(pid, name) for pid, name in partner_names(current_user)]
 
 

@@ -1,8 +1,8 @@
 """Catalogue CSV export and import (admins).
 
-Export: UTF-8 with a byte-order mark (so Excel reads Chinese names correctly), prices as exact
-decimals ("1234.50"); text cells that a spreadsheet would run as a formula (``=…``, ``+…``, ``-…``,
-``@…``) get a leading apostrophe, which the import takes off again. Import: every row is checked
+Export: through the portal's one CSV writer (``portal.core.csv``: UTF-8 with a byte-order mark, every text
+cell a spreadsheet would run as a formula guarded with a leading apostrophe, which the import takes off
+again), prices as exact decimals ("1234.50"). Import: every row is checked
 with the product form's rules (``admin.clean_product``) plus duplicate SKUs within the file; when
 any row is invalid nothing is written and the caller gets every row's errors. Unknown categories
 are created. Products are upserted by SKU; one audit entry per created or changed product
@@ -23,44 +23,28 @@ from portal.catalogue.admin import FIELDS, _allowed, clean_product
 from portal.catalogue.models import Category, Product
 from portal.catalogue.service import optimize_search_index
 from portal.core import audit, money
+from portal.core import csv as csv_file
 from portal.core.errors import Invalid
 from portal.extensions import db
 
 COLUMNS = ["sku", "name", "description", "category", "list_price", "currency", "unit", "stock_on_hand",
            "min_order_qty", "active"]
 MAX_BYTES = 2 * 1024 * 1024
-BOM = "\ufeff"
 CHUNK = 500  # SKUs per IN (...) list: well under SQLite's bound-parameter limit
 
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-TEXT_COLUMNS = ("name", "description", "category")
-
-
-def _guard(text: str) -> str:
-    """A text cell a spreadsheet would run as a formula gets a leading apostrophe (CSV injection).
-
-    Text already starting with an apostrophe gets one more, so ``_unguard`` restores every value.
-    """
-    return "'" + text if text.startswith((*FORMULA_STARTS, "'")) else text
-
-
-def _unguard(text: str) -> str:
-    return text[1:] if text.startswith("'") and text[1:].startswith((*FORMULA_STARTS, "'")) else text
+def export_rows():
+    """The whole catalogue by SKU, one row of ``COLUMNS`` per product (for ``portal.core.csv``)."""
+    stmt = select(Product, Category.name).join(Category, Category.id == Product.category_id).order_by(Product.sku)
+    for product, category_name in db.session.execute(stmt):
+        yield [product.sku, product.name, product.description, category_name,
+               money.from_cents(product.list_price_cents), product.currency, product.unit, product.stock_on_hand,
+               product.min_order_qty, product.active]
 
 
 def export_csv() -> str:
     """The whole catalogue as CSV text (with BOM), by SKU."""
-    out = io.StringIO()
-    out.write(BOM)
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    stmt = select(Product, Category.name).join(Category, Category.id == Product.category_id).order_by(Product.sku)
-    for product, category_name in db.session.execute(stmt):
-        writer.writerow([product.sku, _guard(product.name), _guard(product.description), _guard(category_name),
-                         str(money.from_cents(product.list_price_cents)), product.currency, product.unit,
-                         product.stock_on_hand, product.min_order_qty, "true" if product.active else "false"])
-    return out.getvalue()
+    return csv_file.text(COLUMNS, export_rows())
 
 
 @dataclass(frozen=True)
@@ -109,7 +93,7 @@ def _rows(data: bytes) -> list[tuple[int, dict]]:
             if not any(cell.strip() for cell in record):
                 continue  # blank lines are not products
             row = dict(zip(header, record, strict=False))
-            rows.append((reader.line_num, {k: _unguard(v) if k in TEXT_COLUMNS else v for k, v in row.items()}))
+            rows.append((reader.line_num, {k: csv_file.unguard(v) for k, v in row.items()}))
     except csv.Error as exc:
         raise ImportRejected(_("The file is not a valid CSV file (line %(n)s).", n=reader.line_num)) from exc
     if not rows:

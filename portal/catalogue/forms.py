@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, StringField, TextAreaField
 
 from portal.catalogue.service import MAX_QUERY_LENGTH, SORTS
+from portal.core.forms import Form, IdField
 
 
 def _int(value: str | None) -> int | None:
@@ -57,18 +57,11 @@ class CatalogueFilters:
 
 # --- admin forms: text in, the service (portal.catalogue.admin) parses and checks it -------------
 
-def _int_or_none(value):
-    try:
-        return int(value) if value not in (None, "", "None") else None
-    except (TypeError, ValueError):
-        return None
-
-
-class ProductForm(FlaskForm):
+class ProductForm(Form):
     sku = StringField(_l("SKU"))
     name = StringField(_l("Name"))
     description = TextAreaField(_l("Description"))
-    category_id = SelectField(_l("Category"), coerce=_int_or_none, validate_choice=False)
+    category_id = IdField(_l("Category"))
     list_price = StringField(_l("List price"))
     currency = StringField(_l("Currency"), default="USD")
     unit = StringField(_l("Unit"), default="each")
@@ -77,24 +70,24 @@ class ProductForm(FlaskForm):
     active = BooleanField(_l("Active (partners can see and order it)"), default=True)
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(Form):
     name = StringField(_l("Category name"))
 
 
-class TierDiscountForm(FlaskForm):
+class TierDiscountForm(Form):
     discount = StringField(_l("Discount (%)"))
 
 
-class LinkForm(FlaskForm):
+class LinkForm(Form):
     """A related resource of a product (catalogue.admin.clean_link checks it)."""
 
     title = StringField(_l("Title"))
     url = StringField(_l("Web address or portal path"))
 
 
-class TierPriceForm(FlaskForm):
+class TierPriceForm(Form):
     price = StringField(_l("Tier price (blank: use the tier discount)"))
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(_l("CSV file"))

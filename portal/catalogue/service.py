@@ -38,6 +38,7 @@ from portal.catalogue.models import Category, Product, ProductLink, ProductTierP
 from portal.catalogue.pricing import discount_percent, net_price_cents
 from portal.core import reads
 from portal.core.errors import NotFound
+from portal.core.inputs import strip_control_characters
 from portal.core.pagination import Page, bound_page, paginate_bound, prepared
 from portal.core.permissions import Role
 from portal.extensions import db
@@ -215,7 +216,8 @@ def products_page(actor, view: PriceView, q: str, category_id: int | None, sort:
 def visible_products_bound(actor, view: PriceView, q: str = "", category_id: int | None = None,
                            sort: str = "name", in_stock: bool = False):
     """``visible_products`` as (shape key, a builder of the statement with bind parameters, parameters)."""
-    q = (q or "").strip()[:MAX_QUERY_LENGTH]
+    # (a NUL breaks the full-text MATCH: the query string's rule strips them; a caller without one too)
+    q = strip_control_characters(q or "").strip()[:MAX_QUERY_LENGTH]
     sort = sort if sort in SORTS else "name"
     # SQLite's LIKE already ignores (ASCII) case, exactly as its lower() folds only ASCII: the same
     # matches as ``lower(x) LIKE lower(q)`` without two function calls per row and column (search

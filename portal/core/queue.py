@@ -165,6 +165,20 @@ def enqueue_after_commit(session: Session, func: str, *args: Any, **kwargs: Any)
     session.info.setdefault("pending_jobs", []).append((current, func, args, kwargs))
 
 
+def enqueue_once(key: str, seconds: int, func: str, *args: Any) -> bool:
+    """Send ``func(*args)`` to the worker now, unless a call with the same ``key`` was sent in the last
+    ``seconds`` (a Redis ``SET NX`` with that expiry). For what a request notices but must not write itself
+    (a read never writes): it fails silently (logged), so use it for hints, never for data. True when sent."""
+    try:
+        if not connection().set(f"portal:once:{key}", "1", nx=True, ex=seconds):
+            return False
+        get_queue().enqueue(func, args=args, retry=RETRY)
+    except Exception:  # Redis down, embedded server not starting, …
+        log.exception("could not enqueue %s", func)
+        return False
+    return True
+
+
 def _send_pending(session: Session) -> None:
     if session.in_nested_transaction():  # a savepoint committed: the outer transaction may still roll back
         return

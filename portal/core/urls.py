@@ -1,4 +1,4 @@
-"""Addresses typed or sent by people, checked before the portal redirects to or links them."""
+"""Addresses typed or sent by people, checked before the portal redirects to or links them; row ids in them."""
 
 from __future__ import annotations
 
@@ -20,6 +20,19 @@ def safe_next(target: str | None) -> str | None:
 # The largest id a database integer column holds (BIGINT on PostgreSQL, INTEGER on SQLite): a bigger number
 # in an address is no row of ours, and the database driver would refuse it with an error (a 500).
 MAX_ID = 2**63 - 1
+
+
+def row_id(value) -> int | None:
+    """``value`` (a form's or query's text, or an int) as a row id 1 … MAX_ID, else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 < value <= MAX_ID else None
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_ID)):
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ID else None
 
 
 class IdConverter(BaseConverter):

@@ -27,6 +27,7 @@ from portal.core.permissions import Permission
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.orders.models import CartLine
+from portal.partners.service import require_trading
 
 MAX_QUANTITY = 100_000
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+", re.ASCII)
@@ -125,6 +126,12 @@ def _check_actor(user) -> None:
         raise Forbidden(_("Only partner users have a cart."))
 
 
+def _check_change(user) -> None:
+    """Who may change a cart: a partner user whose company may trade (a suspended one only looks)."""
+    _check_actor(user)
+    require_trading(user)
+
+
 def _tier_id(user) -> int | None:
     partner = user.partner
     return partner.tier_id if partner is not None else None
@@ -203,7 +210,7 @@ def add(user, product_id: int, quantity_text: str | int | None) -> CartLine:
     The rules (MOQ, maximum, stock) are checked on the quantity the line ends up with; a refusal
     rolls the change back (savepoint) and says what the cart already had.
     """
-    _check_actor(user)
+    _check_change(user)
     product = orderable_product(product_id)
     quantity = parse_quantity(quantity_text)
     nested = db.session.begin_nested()
@@ -220,7 +227,7 @@ def add(user, product_id: int, quantity_text: str | int | None) -> CartLine:
 
 
 def set_quantity(user, line_id: int, quantity_text: str | int | None) -> CartLine:
-    _check_actor(user)
+    _check_change(user)
     line = _own_line(user, line_id)
     quantity = parse_quantity(quantity_text)
     product = db.session.get(Product, line.product_id)
@@ -231,11 +238,11 @@ def set_quantity(user, line_id: int, quantity_text: str | int | None) -> CartLin
 
 
 def remove(user, line_id: int) -> None:
-    _check_actor(user)
+    _check_change(user)
     db.session.delete(_own_line(user, line_id))
     db.session.flush()
 
 
 def clear(user) -> int:
-    _check_actor(user)
+    _check_change(user)
     return db.session.execute(delete(CartLine).where(CartLine.user_id == user.id)).rowcount

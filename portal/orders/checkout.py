@@ -29,7 +29,7 @@ from portal.catalogue.pricing import net_price_cents
 from portal.core import audit
 from portal.core.errors import Conflict, Forbidden, Invalid, NotFound
 from portal.core.permissions import Permission
-from portal.core.time import utcnow
+from portal.core.time import DayError, parse_day, utcnow
 from portal.extensions import db
 from portal.notifications.service import notify
 from portal.orders import settings
@@ -37,6 +37,7 @@ from portal.orders.cart import MAX_QUANTITY, line_total_cents, parse_quantity, q
 from portal.orders.lifecycle import involved
 from portal.orders.models import CartLine, Order, OrderEvent, OrderLine, ShippingAddress
 from portal.orders.queue import OutOfStock, reserve
+from portal.partners.service import require_trading
 
 PO_MAX = 40
 NOTES_MAX = 1000
@@ -143,15 +144,15 @@ def _clean(form: dict, today: date) -> tuple[dict, dict[str, list[str]]]:
     notes = (form.get("notes") or "").strip()
     if len(notes) > NOTES_MAX:
         errors["notes"] = [_("At most %(n)s characters.", n=NOTES_MAX)]
-    raw_date = (form.get("requested_date") or "").strip()
     requested = None
     try:
-        requested = date.fromisoformat(raw_date) if raw_date else None
-    except ValueError:
-        pass
-    if requested is None:
+        requested = parse_day(form.get("requested_date"))
+    except DayError as exc:
+        if exc.out_of_range:
+            errors["requested_date"] = [str(exc)]
+    if requested is None and "requested_date" not in errors:
         errors["requested_date"] = [_("Enter a date, such as %(d)s.", d=today.isoformat())]
-    elif requested < today:
+    elif requested is not None and requested < today:
         errors["requested_date"] = [_("Choose today or a later date.")]
     return {"po_number": po, "notes": notes, "requested_date": requested}, errors
 
@@ -182,6 +183,7 @@ def _address(user, form: dict, errors: dict[str, list[str]]) -> ShippingAddress 
 def _check_placer(user) -> None:
     if not user.can(Permission.PLACE_ORDERS) or user.partner_id is None:
         raise Forbidden(_("Only partner users place orders."))
+    require_trading(user)
 
 
 def _check_lines(lines: list[Snapshot], errors: dict[str, list[str]]) -> None:

@@ -36,7 +36,7 @@ from portal.extensions import db
 from portal.notifications.service import notify
 from portal.orders.models import Credit, CreditLine, Order, OrderEvent, OrderLine, ReturnLine, ReturnRequest
 from portal.partners.models import Partner
-from portal.partners.service import partner_scope, partner_scope_bound
+from portal.partners.service import partner_scope, partner_scope_bound, require_trading
 
 REASON_MAX = 500
 RETURN_REASON_MAX = 1000
@@ -163,6 +163,7 @@ def deliver(user, order_id: int) -> Order:
 def cancel(user, order_id: int, reason: str = "") -> Order:
     """A partner user (own orders) or a vendor in scope cancels before shipping; approved → stock back."""
     order = get(user, order_id, Permission.PLACE_ORDERS, Permission.APPROVE_ORDERS)
+    require_trading(user)
     if order.status not in ("submitted", "approved"):
         raise _not_now(order, _("only orders that are not shipped yet can be cancelled."))
     reason = (reason or "").strip()
@@ -244,6 +245,7 @@ def check_returnable(order: Order) -> None:
 def request_return(user, order_id: int, quantities: dict, reason: str) -> ReturnRequest:
     """A partner asks back some delivered quantities (per order line id), with a reason."""
     order = get(user, order_id, Permission.PLACE_ORDERS)
+    require_trading(user)
     check_returnable(order)
     lines = {line.id: line for line in db.session.scalars(select(OrderLine).where(OrderLine.order_id == order.id))}
     left = returnable(order, list(lines.values()))

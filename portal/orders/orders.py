@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -20,10 +19,10 @@ from portal.core.errors import Forbidden, Invalid, NotFound
 from portal.core.money import from_cents
 from portal.core.pagination import Page, bound_page, paginate_bound, prepared
 from portal.core.permissions import Permission
-from portal.core.time import to_zone
+from portal.core.time import DayError, day_end, day_start, parse_day, to_zone
 from portal.extensions import db
 from portal.orders.models import CartLine, Order, OrderEvent, OrderLine
-from portal.partners.service import partner_scope, partner_scope_bound
+from portal.partners.service import partner_scope, partner_scope_bound, require_trading
 
 STATUS_LABELS = {
     "submitted": _l("Submitted"), "approved": _l("Approved"), "rejected": _l("Rejected"),
@@ -37,10 +36,6 @@ def _check(user) -> None:
         raise Forbidden(_("You do not have permission to do that."))
 
 
-def _day_start(day: date, tz_name: str) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=ZoneInfo(tz_name)).astimezone(UTC)
-
-
 @dataclass(frozen=True)
 class Filters:
     status: str = ""
@@ -50,11 +45,19 @@ class Filters:
     date_to: date | None = None
 
 
-def parse_date(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat((text or "").strip()) if (text or "").strip() else None
-    except ValueError:
-        return None
+def parse_filter_days(texts: dict[str, str]) -> dict[str, date | None]:
+    """The history's ``from`` / ``to`` filters as days (None when empty); text that is no day, or a day
+    outside the calendar the portal takes (``core.time.parse_day``), is Invalid naming the filter."""
+    days: dict[str, date | None] = {}
+    errors: dict[str, list[str]] = {}
+    for name, text in texts.items():
+        try:
+            days[name] = parse_day(text)
+        except DayError as exc:
+            errors[name] = [str(exc)]
+    if errors:
+        raise Invalid(errors)
+    return days
 
 
 def visible(user, staff: bool = False):
@@ -89,11 +92,11 @@ def _filtered(filters: Filters, tz_name: str) -> tuple[tuple[str, ...], list, di
     if filters.date_from:
         shape.append("from")
         clauses.append(Order.created_at >= bindparam("placed_from"))
-        params["placed_from"] = _day_start(filters.date_from, tz_name)
+        params["placed_from"] = day_start(filters.date_from, tz_name)
     if filters.date_to:
         shape.append("to")
         clauses.append(Order.created_at < bindparam("placed_before"))
-        params["placed_before"] = _day_start(filters.date_to + timedelta(days=1), tz_name)
+        params["placed_before"] = day_end(filters.date_to, tz_name)
     return tuple(shape), clauses, params
 
 
@@ -146,11 +149,10 @@ def export_header() -> list[str]:
             _("Carrier"), _("Tracking number")]
 
 
-def export_rows(user, filters: Filters, tz_name: str = "UTC") -> Iterator[list[str]]:
-    """The filtered list as CSV rows (newest first), read in chunks: memory stays flat for any number of orders.
-
-    Text a spreadsheet would run as a formula is guarded (``csv_io._guard``); totals are exact decimals;
-    the placing time is in ``tz_name``. The permission and tenancy are checked when this is called.
+def export_rows(user, filters: Filters, tz_name: str = "UTC") -> Iterator[list]:
+    """The filtered list as CSV rows (newest first, for ``portal.core.csv``, which guards every text cell),
+    read in chunks: memory stays flat for any number of orders. Totals are exact decimals; the placing time
+    is in ``tz_name``. The permission and tenancy are checked when this is called.
     """
     line_count = (select(func.count(OrderLine.id)).where(OrderLine.order_id == Order.id)
                   .correlate(Order).scalar_subquery())
@@ -160,16 +162,14 @@ def export_rows(user, filters: Filters, tz_name: str = "UTC") -> Iterator[list[s
     return _export_iter(stmt, params, tz_name)
 
 
-def _export_iter(stmt, params: dict, tz_name: str) -> Iterator[list[str]]:
-    from portal.catalogue.csv_io import _guard
-
+def _export_iter(stmt, params: dict, tz_name: str) -> Iterator[list]:
     result = db.session.execute(stmt.execution_options(yield_per=EXPORT_CHUNK), params)
     for partition in result.partitions():
         for number, created_at, po, status, total_cents, currency, n_lines, carrier, tracking in partition:
             label = STATUS_LABELS.get(status)
-            yield [_guard(number or ""), to_zone(created_at, tz_name).strftime("%Y-%m-%d %H:%M"), _guard(po),
-                   _guard(str(label) if label is not None else status), str(from_cents(total_cents)), currency,
-                   str(n_lines), _guard(carrier or ""), _guard(tracking or "")]
+            yield [number or "", to_zone(created_at, tz_name).strftime("%Y-%m-%d %H:%M"), po,
+                   str(label) if label is not None else status, from_cents(total_cents), currency, n_lines,
+                   carrier or "", tracking or ""]
 
 
 # --- reorder: an old order's lines back into the cart ------------------------------------------------
@@ -189,6 +189,7 @@ def reorder(user, order_id: int) -> Reorder:
     from portal.orders import cart
 
     order = get(user, order_id)
+    require_trading(user)
     rows = db.session.execute(select(OrderLine.sku, OrderLine.quantity, Product)
                               .outerjoin(Product, Product.id == OrderLine.product_id)
                               .where(OrderLine.order_id == order.id).order_by(OrderLine.id)).all()

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from portal.core.forms import Form, IdField
 from portal.partners.models import PartnerStatus, PartnerType
 
 TYPE_LABELS = {
@@ -21,11 +21,7 @@ STATUS_LABELS = {
 }
 
 
-def _int_or_none(value):
-    return int(value) if value not in (None, "", "None") else None
-
-
-class PartnerForm(FlaskForm):
+class PartnerForm(Form):
     name = StringField(_l("Company name"), validators=[DataRequired(_l("Enter the company name.")),
                                                        Length(max=160)])
     type = SelectField(_l("Partner type"), choices=[SelectChoice(k.value, v) for k, v in TYPE_LABELS.items()])
@@ -33,4 +29,4 @@ class PartnerForm(FlaskForm):
     status = SelectField(_l("Status"), choices=[SelectChoice(k.value, v) for k, v in STATUS_LABELS.items()])
     status_reason = TextAreaField(_l("Reason (for suspension or termination)"),
                                   validators=[Optional(), Length(max=500)])
-    channel_manager_id = SelectField(_l("Channel manager"), coerce=_int_or_none, validate_choice=False)
+    channel_manager_id = IdField(_l("Channel manager"))

@@ -60,6 +60,30 @@ def _scope_clause(kind: str, partner_id_column) -> ColumnElement[bool]:
     return partner_id_column == bindparam("scope_partner_id")
 
 
+# --- trading: a suspended partner is read-only (SPEC §2) ------------------------------------------------
+
+def suspension_notice(actor) -> str | None:
+    """Why ``actor`` cannot trade now, for the banner on every page and the 403 of a refused action: their
+    company is suspended (with the reason given); None when they may (vendor staff, partners in good standing).
+    A terminated partner's people cannot sign in at all (``User.is_active``)."""
+    partner = actor.partner if getattr(actor, "partner_id", None) else None
+    if partner is None or partner.status != PartnerStatus.SUSPENDED:
+        return None
+    notice = _("%(partner)s is suspended: you can see your orders and documents, but not change the cart, "
+               "place or cancel orders or request returns.", partner=partner.name)
+    if partner.status_reason:
+        notice += " " + _("Reason: %(reason)s", reason=partner.status_reason)
+    return notice
+
+
+def require_trading(actor) -> None:
+    """Forbidden (403, saying why) when ``actor``'s company is suspended. Every service that trades calls it
+    first — carts, checkout, placing, cancelling and returning orders, and the areas still to come (deal
+    registrations, MDF requests): one rule, so a suspended partner is read-only everywhere, web and API."""
+    if (notice := suspension_notice(actor)) is not None:
+        raise Forbidden(notice)
+
+
 def visible_partners(actor):
     if not actor.can(Permission.VIEW_PARTNERS):
         raise Forbidden(_("You do not have permission to do that."))

@@ -244,7 +244,7 @@ def test_passwords_are_stored_as_argon2id_hashes(client, login, db, outbox, run_
     admin = factories.vendor()
     login(admin)
     client.post("/users/invite", data={"email": "hash@example.test", "name": "Hash", "role": "trainer",
-                                       "partner_id": "0"})
+                                       "partner_id": ""})
     run_jobs()
     text = outbox()[0].get_body(("plain",)).get_content()
     link = re.search(r"http://portal\.test(/invitation/[\w-]+)", text).group(1)

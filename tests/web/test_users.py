@@ -16,8 +16,9 @@ def sign_in(client, user, **extra):
 
 
 def invite(client, email: str, role: str, partner_id=0, name: str = "Invited Person", **headers):
+    """``partner_id`` 0: the "vendor staff" choice (no company), an empty value."""
     return client.post("/users/invite", data={"email": email, "name": name, "role": role,
-                                              "partner_id": str(partner_id)}, headers=headers)
+                                              "partner_id": str(partner_id or "")}, headers=headers)
 
 
 def by_email(db, email: str) -> User | None:

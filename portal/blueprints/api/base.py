@@ -10,19 +10,37 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from functools import wraps
+from typing import Annotated
 
 from apispec import APISpec
 from flask import Blueprint, current_app, jsonify, request
 from flask_babel import gettext as _
-from pydantic import BaseModel, ValidationError
+from pydantic import AfterValidator, BaseModel, ValidationError
+from werkzeug.exceptions import RequestEntityTooLarge
 
+from portal.core import inputs
 from portal.core.errors import DomainError
 from portal.core.permissions import Permission, public
+from portal.core.time import check_day, utcnow
 from portal.extensions import csrf, db
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)  # the API authenticates with bearer tokens only, never the session cookie
+
+
+@bp.after_app_request
+def _not_stored(response):
+    """No API answer is kept by a browser or a proxy (they carry a company's orders and prices); also the
+    errors of addresses under /api/ that match no route."""
+    if request.path.startswith("/api/"):
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# A day in a query or body: YYYY-MM-DD within the calendar the portal takes (core.time.check_day), else 422.
+Day = Annotated[date, AfterValidator(check_day)]
 
 
 class ErrorBody(BaseModel):
@@ -73,14 +91,18 @@ class Operation:
 OPERATIONS: list[Operation] = []
 
 
-def _bearer_user():
-    from portal.accounts.service import user_for_api_token
+def _bearer_token():
+    """The request's valid bearer token; its use is noted for a worker to record (the request writes nothing)."""
+    from portal.accounts.service import api_token, note_token_use
 
     header = request.headers.get("Authorization", "")
     scheme, _sep, secret = header.partition(" ")
     if scheme.lower() != "bearer":
         return None
-    return user_for_api_token(secret.strip())
+    token = api_token(secret.strip())
+    if token is not None:
+        note_token_use(token, utcnow())
+    return token
 
 
 def operation(rule: str, method: str = "GET", *, summary: str, response: type[BaseModel] | None = None,
@@ -97,16 +119,19 @@ def operation(rule: str, method: str = "GET", *, summary: str, response: type[Ba
     def decorate(view: Callable) -> Callable:
         @wraps(view)
         def endpoint(**kwargs):
-            user = _bearer_user()
-            if user is None:
+            token = _bearer_token()
+            if token is None:
                 return error_response(401, _("Send a valid API token as 'Authorization: Bearer …'."))
+            user = token.user
             if permission is not None and not user.can(permission):
                 return error_response(403, _("You do not have permission to do that."))
             args = [user]
             if body is not None:
-                payload = request.get_json(silent=True)
-                if payload is None:
-                    return error_response(400, _("Send a JSON body."))
+                payload, refused = _json_body()
+                if refused is not None:
+                    return refused
+                if problems := inputs.json_problems(payload):
+                    return error_response(422, _("Please correct the errors."), problems)
                 try:
                     args.append(body.model_validate(payload))
                 except ValidationError as exc:
@@ -137,6 +162,45 @@ def operation(rule: str, method: str = "GET", *, summary: str, response: type[Ba
         return endpoint
 
     return decorate
+
+
+# A body the API takes: an order of 200 lines is ~25 KB, its nesting 3 deep. Both are checked on the raw bytes
+# before the JSON parser runs: a huge or deeply nested document ("[" × 100,000) costs nothing but a 400.
+MAX_JSON_BYTES = 256 * 1024
+MAX_JSON_DEPTH = 20
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def _json_body():
+    """(the request's JSON document, None), or (None, an error response) when the body is too large, nested
+    too deep or no JSON."""
+    request.max_content_length = MAX_JSON_BYTES  # Flask refuses to read more (RequestEntityTooLarge)
+    try:
+        raw = request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        raw = None
+    if raw is None or len(raw) > MAX_JSON_BYTES:
+        return None, error_response(400, _("The JSON body is larger than %(n)s KB.", n=MAX_JSON_BYTES // 1024))
+    if _depth(raw) > MAX_JSON_DEPTH:
+        return None, error_response(400, _("The JSON body is nested more than %(n)s levels deep.",
+                                           n=MAX_JSON_DEPTH))
+    payload = request.get_json(silent=True)
+    if payload is None:
+        return None, error_response(400, _("Send a JSON body."))
+    return payload, None
+
+
+def _depth(raw: bytes) -> int:
+    """How deep ``raw``'s arrays and objects nest (strings, which may hold brackets, left out), counted up to
+    one past MAX_JSON_DEPTH."""
+    depth = deepest = 0
+    for bracket in _JSON_STRING.sub(b'""', raw).translate(None, _NOT_BRACKETS):
+        depth += 1 if bracket in b"[{" else -1
+        deepest = max(deepest, depth)
+        if deepest > MAX_JSON_DEPTH:
+            break
+    return deepest
 
 
 def _pydantic_errors(exc: ValidationError) -> dict[str, list[str]]:

@@ -18,7 +18,7 @@ from flask import request
 from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from portal.blueprints.api.base import Header, operation
+from portal.blueprints.api.base import Day, Header, operation
 from portal.core.errors import Invalid
 from portal.core.money import from_cents
 from portal.core.pagination import MAX_PAGE_SIZE, paginate
@@ -44,9 +44,9 @@ class OrderListQuery(BaseModel):
     status: Status | None = Field(default=None, description="Only orders with this status.")
     po: str = Field(default="", max_length=100, description="PO number contains this (case-insensitive).")
     sku: str = Field(default="", max_length=100, description="Only orders with a line of this exact SKU.")
-    date_from: date | None = Field(default=None, alias="from",
+    date_from: Day | None = Field(default=None, alias="from",
                                    description="Placed on or after this day (in your time zone), YYYY-MM-DD.")
-    date_to: date | None = Field(default=None, alias="to",
+    date_to: Day | None = Field(default=None, alias="to",
                                  description="Placed on or before this day (in your time zone), YYYY-MM-DD.")
     page: int = Field(default=1, ge=1, le=MAX_PAGE, description="1-based page number.")
     per_page: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="Items per page.")
@@ -136,7 +136,7 @@ class OrderCreate(BaseModel):
 
     lines: list[LineIn] = Field(min_length=1, max_length=checkout.MAX_LINES)
     po_number: str = Field(max_length=checkout.PO_MAX)
-    requested_date: date = Field(description="Today or later (in your time zone), YYYY-MM-DD.")
+    requested_date: Day = Field(description="Today or later (in your time zone), YYYY-MM-DD.")
     address_id: int | None = Field(default=None, ge=1, le=MAX_ID,
                                    description="One of your company's saved addresses; or send `address`.")
     address: AddressIn | None = Field(default=None, description="A new address (saved for your company).")
