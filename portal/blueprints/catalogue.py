@@ -23,10 +23,9 @@ def _view(filters: CatalogueFilters, user) -> service.PriceView:
 @bp.get("/")
 @require()
 def index():
-    user = current_user._get_current_object()  # the user itself: the services read it a dozen times
     filters = CatalogueFilters.from_args(request.args)
-    view = _view(filters, user)
-    page = service.products_page(user, view, filters.q, filters.category, filters.sort, filters.in_stock,
+    view = _view(filters, current_user)
+    page = service.products_page(current_user, view, filters.q, filters.category, filters.sort, filters.in_stock,
                                  page_number(), PAGE_SIZE)
     products = service.rows(page.items, view)
     context = {"page": page, "products": products, "filters": filters, "view": view,
@@ -34,7 +33,7 @@ def index():
     if is_partial():  # live search: the results block only, no categories or tiers to load
         return render("catalogue/index.html", "results", **context)
     return render("catalogue/index.html", "results", categories=service.categories(),
-                  tiers=service.tiers() if user.is_vendor else [], **context)
+                  tiers=service.tiers() if current_user.is_vendor else [], **context)
 
 
 @bp.get("/<id:product_id>")

@@ -1,0 +1,91 @@
+"""Language and time zone: which ones a request gets, and how amounts and times are written in them.
+
+The rule: a signed-in user's own language and time zone (their profile); before signing in, the language
+chosen in the footer (kept in the session), else the browser's Accept-Language (zh-TW/HK/MO → Traditional
+Chinese, other zh → Simplified), else English; times in UTC. Flask-Babel calls the two selectors once per
+request and keeps the answer (``get_locale()``, ``get_timezone()``).
+
+Caches — the web layer's only ones, both here: ``functools.lru_cache`` on pure functions of their arguments
+(Babel's formatting of an amount, or of a time, in a locale and zone). Owner: this module. Key: every input
+of the text (value, currency or format, zone, locale). Bound: ``FORMAT_CACHE_SIZE`` entries each, least
+recently used dropped. Invalidation: none needed — the same inputs always give the same text.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+
+from babel.dates import format_datetime, get_timezone
+from flask import current_app, request, session
+from flask_babel import format_decimal
+from flask_babel import get_locale as babel_locale
+from flask_babel import get_timezone as babel_timezone
+from flask_login import current_user
+
+from portal.core import money
+
+FORMAT_CACHE_SIZE = 4096
+
+
+def select_locale() -> str:
+    """Flask-Babel's locale selector (see the module docstring for the rule)."""
+    if current_user.is_authenticated and current_user.locale:
+        return current_user.locale
+    if (chosen := session.get("locale")) in current_app.config["LANGUAGES"]:
+        return chosen
+    return _accept_language() or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    """Flask-Babel's time zone selector: the signed-in user's zone, else UTC."""
+    return current_user.timezone if current_user.is_authenticated else "UTC"
+
+
+def _accept_language() -> str | None:
+    """The browser's Accept-Language mapped onto our three languages."""
+    for value, _quality in request.accept_languages:
+        tag = value.lower().replace("_", "-")
+        if tag.startswith("en"):
+            return "en"
+        if tag.startswith("zh"):
+            if "hant" in tag or tag.endswith(("-tw", "-hk", "-mo")):
+                return "zh_Hant"
+            return "zh_Hans"
+    return None
+
+
+def locale_name() -> str:
+    """The request's language as our code (``en``, ``zh_Hans``, ``zh_Hant``)."""
+    return str(babel_locale())
+
+
+def zone_name() -> str:
+    """The request's time zone name (``Europe/London``)."""
+    return str(babel_timezone())
+
+
+def format_money(cents: int | None, currency: str = "USD") -> str:
+    """An amount in the request's language ('' for none): the ``money`` filter."""
+    return "" if cents is None else _money(cents, currency, locale_name())
+
+
+def format_when(value: datetime | None, fmt: str = "medium") -> str:
+    """A stored UTC time in the request's time zone and language ('' for none): the ``when`` filter."""
+    return _when(value, fmt, zone_name(), locale_name()) if value else ""
+
+
+@lru_cache(maxsize=FORMAT_CACHE_SIZE)
+def _money(cents: int, currency: str, locale: str) -> str:
+    return money.format_money(cents, currency, locale)
+
+
+@lru_cache(maxsize=FORMAT_CACHE_SIZE)
+def _when(value: datetime, fmt: str, zone: str, locale: str) -> str:
+    return format_datetime(value, fmt, tzinfo=get_timezone(zone), locale=locale)
+
+
+def install(app) -> None:
+    """For templates: the formatting filters ``money``, ``when`` and ``number``, and ``current_locale()``."""
+    app.jinja_env.filters.update(money=format_money, when=format_when, number=format_decimal)
+    app.jinja_env.globals["current_locale"] = locale_name
