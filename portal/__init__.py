@@ -41,12 +41,13 @@ def create_app(config: dict | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from htmx_flask import Htmx
 
-    from portal.core import queue, sqlite
+    from portal.core import queue, sqlite, versions
     from portal.core.i18n import select_locale, select_timezone
     from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     sqlite.install(app)
+    versions.install()
     migrate.init_app(app, db, render_as_batch=True, directory=os.path.join(app.root_path, "..", "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)

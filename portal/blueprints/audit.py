@@ -10,10 +10,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.accounts import service as accounts
+from portal.accounts.models import User
 from portal.core import audit
 from portal.core.htmx import render
 from portal.core.pagination import page_number, paginate
 from portal.core.permissions import Permission, require
+from portal.pages import conditional
+from portal.partners.models import Partner
 from portal.partners.service import partner_scope
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -34,6 +37,7 @@ def _day(name: str, errors: dict) -> datetime | None:
 
 @bp.get("/")
 @require(Permission.VIEW_AUDIT)
+@conditional(audit.AuditEntry, User, Partner)
 def index():
     errors: dict[str, list[str]] = {}
     since = _day("since", errors)

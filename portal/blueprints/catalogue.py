@@ -7,9 +7,12 @@ from flask_login import current_user
 
 from portal.catalogue import files, service
 from portal.catalogue.forms import CatalogueFilters
+from portal.catalogue.models import Category, Product, ProductTierPrice, Tier
 from portal.core.htmx import is_partial, render
 from portal.core.pagination import page_number
 from portal.core.permissions import require
+from portal.pages import conditional
+from portal.partners.models import Partner
 
 bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
 
@@ -22,6 +25,7 @@ def _view(filters: CatalogueFilters, user) -> service.PriceView:
 
 @bp.get("/")
 @require()
+@conditional(Product, Category, Tier, ProductTierPrice, Partner)
 def index():
     filters = CatalogueFilters.from_args(request.args)
     view = _view(filters, current_user)

@@ -16,6 +16,9 @@ from portal.core.time import utcnow
 from portal.extensions import db
 from portal.orders import lifecycle, orders
 from portal.orders import queue as service
+from portal.orders.models import Order, ReturnRequest
+from portal.pages import conditional
+from portal.partners.models import Partner
 
 bp = Blueprint("order_queue", __name__, url_prefix="/queue")
 bp.add_app_template_filter(lifecycle.duration, "duration")
@@ -23,6 +26,7 @@ bp.add_app_template_filter(lifecycle.duration, "duration")
 
 @bp.get("/")
 @require(Permission.APPROVE_ORDERS)
+@conditional(Order, ReturnRequest, Partner, per_minute=True)
 def index():
     tab = request.args.get("tab", "submitted")
     if tab not in service.TABS:

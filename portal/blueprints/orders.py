@@ -19,7 +19,9 @@ from portal.core.time import utcnow
 from portal.extensions import db
 from portal.orders import checkout as service
 from portal.orders import lifecycle, orders
+from portal.orders.models import Order, OrderLine
 from portal.orders.queue import OutOfStock
+from portal.pages import conditional
 
 bp = Blueprint("orders", __name__)
 
@@ -79,6 +81,7 @@ def place():
 
 @bp.get("/orders/")
 @require(Permission.PLACE_ORDERS)
+@conditional(Order, OrderLine)
 def index():
     args, filters = _filters()
     page = orders.history_page(current_user, filters, select_timezone(), page_number(), 25)

@@ -3,7 +3,8 @@
 The rules: every response carries the Content-Security-Policy (no inline scripts or styles) and the other
 headers of ``SECURITY_HEADERS`` unless the view set its own. A response for a signed-in user that says
 nothing about caching gets ``Cache-Control: private, no-store``: nobody's page is kept by a shared cache or
-on disk. Views that may be kept say so themselves (product files).
+on disk. Views that may be kept say so themselves (product files; list pages revalidated by ETag,
+``portal.pages.conditional``: ``private, no-cache``).
 """
 
 from __future__ import annotations

@@ -192,7 +192,7 @@ def test_history_and_detail_run_a_constant_number_of_queries(db, client, login, 
     few = measure("/orders/")
     for _ in range(27):
         make_order(me)
-    assert measure("/orders/") == few == 3  # user, header badges (unread + cart), one page of orders
+    assert measure("/orders/") == few == 4  # user, header badges (unread + cart), data versions, a page of orders
     small = make_order(me, skus=[f"S-{i}" for i in range(3)]).id
     large = make_order(me, skus=[f"L-{i}" for i in range(20)]).id
     assert measure(f"/orders/{small}") == measure(f"/orders/{large}") == 5  # + order, lines, timeline
