@@ -24,7 +24,7 @@ from pathlib import Path
 
 from flask import current_app, g, get_flashed_messages, make_response, request
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from portal.core import versions
 from portal.core.i18n import locale_name, zone_name
@@ -41,14 +41,17 @@ class HeaderCounts:
     cart: int | None  # the lines in their cart; None for users who do not order (no cart badge)
 
 
+# Every page asks: one statement with a bind parameter, built once (SQLAlchemy keeps its compiled form).
+_HEADER_COUNTS = select(
+    select(func.count()).where(Notification.user_id == bindparam("user_id"), Notification.read.is_(False))
+    .scalar_subquery(),
+    select(func.count()).where(CartLine.user_id == bindparam("user_id")).scalar_subquery())
+
+
 def header_counts(user) -> HeaderCounts:
     """The header's badges for ``user``, both in one query."""
-    unread = select(func.count()).where(Notification.user_id == user.id, Notification.read.is_(False))
-    if not user.can(Permission.PLACE_ORDERS):
-        return HeaderCounts(db.session.execute(select(unread.scalar_subquery())).scalar_one(), None)
-    lines = select(func.count()).where(CartLine.user_id == user.id)
-    found = db.session.execute(select(unread.scalar_subquery(), lines.scalar_subquery())).one()
-    return HeaderCounts(*found)
+    unread, lines = db.session.execute(_HEADER_COUNTS, {"user_id": user.id}).one()
+    return HeaderCounts(unread, lines if user.can(Permission.PLACE_ORDERS) else None)
 
 
 def current_header_counts() -> HeaderCounts | None:

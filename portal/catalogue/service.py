@@ -104,7 +104,10 @@ def price_view(actor, preview_tier_id: int | None = None) -> PriceView:
 
 def categories() -> list[tuple[int, str]]:
     """(id, name) pairs for the filter, by name."""
-    return [(id_, name) for id_, name in db.session.execute(select(Category.id, Category.name).order_by(Category.name))]
+    return [(id_, name) for id_, name in db.session.execute(_CATEGORIES)]
+
+
+_CATEGORIES = select(Category.id, Category.name).order_by(Category.name)
 
 
 def tiers() -> list[Tier]:

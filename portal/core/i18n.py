@@ -5,10 +5,19 @@ chosen in the footer (kept in the session), else the browser's Accept-Language (
 Chinese, other zh → Simplified), else English; times in UTC. Flask-Babel calls the two selectors once per
 request and keeps the answer (``get_locale()``, ``get_timezone()``).
 
-Caches — the web layer's only ones, both here: ``functools.lru_cache`` on pure functions of their arguments
-(Babel's formatting of an amount, or of a time, in a locale and zone). Owner: this module. Key: every input
-of the text (value, currency or format, zone, locale). Bound: ``FORMAT_CACHE_SIZE`` entries each, least
-recently used dropped. Invalidation: none needed — the same inputs always give the same text.
+Templates translate with ``_()``, ``gettext()`` and ``ngettext()`` as Jinja's "newstyle" gettext does
+(autoescaped, always %-formatted), from the request's catalogue looked up once (``translations``): a list
+page looks up a hundred strings, and Jinja's i18n wrappers around Flask-Babel's lookup cost more than the
+rest of a row.
+
+Caches — the web layer's only ones, all here:
+- ``functools.lru_cache`` on pure functions of their arguments (Babel's formatting of an amount, or of a
+  time, in a locale and zone). Key: every input of the text (value, currency or format, zone, locale).
+  Bound: ``FORMAT_CACHE_SIZE`` entries each, least recently used dropped. Invalidation: none needed — the
+  same inputs always give the same text.
+- ``translations``: Flask-Babel's catalogue for the request's locale, on ``g`` for the rest of the request,
+  next to the locale object it is for (``force_locale`` swaps that object: an e-mail rendered in its
+  reader's language gets that language's catalogue).
 """
 
 from __future__ import annotations
@@ -17,11 +26,13 @@ from datetime import datetime
 from functools import lru_cache
 
 from babel.dates import format_datetime, get_timezone
-from flask import current_app, request, session
-from flask_babel import format_decimal
+from flask import current_app, g, request, session
+from flask_babel import format_decimal, get_translations
 from flask_babel import get_locale as babel_locale
 from flask_babel import get_timezone as babel_timezone
 from flask_login import current_user
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 
 from portal.core import money
 
@@ -85,7 +96,35 @@ def _when(value: datetime, fmt: str, zone: str, locale: str) -> str:
     return format_datetime(value, fmt, tzinfo=get_timezone(zone), locale=locale)
 
 
+def translations():
+    """Flask-Babel's ``get_translations()`` for the request's locale, looked up once (see the module docstring)."""
+    locale = babel_locale()
+    kept = g.get("portal_translations")
+    if kept is None or kept[0] is not locale:
+        kept = g.portal_translations = (locale, get_translations())
+    return kept[1]
+
+
+@pass_eval_context
+def template_gettext(eval_ctx, string: str, /, **variables) -> str:
+    return _formatted(eval_ctx, translations().ugettext(string), variables)
+
+
+@pass_eval_context
+def template_ngettext(eval_ctx, singular: str, plural: str, num: int, /, **variables) -> str:
+    variables.setdefault("num", num)
+    return _formatted(eval_ctx, translations().ungettext(singular, plural, num), variables)
+
+
+def _formatted(eval_ctx, text: str, variables: dict) -> str:
+    if eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables
+
+
 def install(app) -> None:
-    """For templates: the formatting filters ``money``, ``when`` and ``number``, and ``current_locale()``."""
+    """For templates: ``_``/``gettext``/``ngettext``, the formatting filters ``money``, ``when`` and ``number``,
+    and ``current_locale()``."""
+    app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext, ngettext=template_ngettext,
+                                 current_locale=locale_name)
     app.jinja_env.filters.update(money=format_money, when=format_when, number=format_decimal)
-    app.jinja_env.globals["current_locale"] = locale_name

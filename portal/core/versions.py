@@ -15,7 +15,7 @@ migrations) are not seen: portal code writes through it.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, String, event, select
+from sqlalchemy import BigInteger, String, bindparam, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -36,9 +36,13 @@ class DataVersion(db.Model):
 def current(*models) -> tuple[int, ...]:
     """The versions of the tables of ``models``, in their order (0 for a table never written)."""
     names = [model.__tablename__ for model in models]
-    found = dict(db.session.execute(select(DataVersion.name, DataVersion.version)
-                                    .where(DataVersion.name.in_(names))).all())
+    found = dict(db.session.execute(_VERSIONS, {"names": names}).all())
     return tuple(found.get(name, 0) for name in names)
+
+
+# Every list page asks: one statement with a bind parameter, built once (SQLAlchemy keeps its compiled form).
+_VERSIONS = select(DataVersion.name, DataVersion.version).where(
+    DataVersion.name.in_(bindparam("names", expanding=True)))
 
 
 def _note_write(conn, clauseelement, _multiparams, _params, _execution_options) -> None:
