@@ -7,24 +7,8 @@ import os
 from flask import Flask
 
 
-class Portal(Flask):
-    """Flask, remembering which hooks and views are plain functions. Flask asks ``ensure_sync`` for every
-    before/after/teardown hook and the view on every request (a dozen ``inspect`` calls a request); the
-    answer never changes for a given function."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        self._sync: dict = {}
-        super().__init__(*args, **kwargs)
-
-    def ensure_sync(self, func):
-        known = self._sync.get(func)
-        if known is None:
-            known = self._sync[func] = super().ensure_sync(func)
-        return known
-
-
 def create_app(config: dict | None = None) -> Flask:
-    app = Portal(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None)
+    app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None)
     os.makedirs(app.instance_path, exist_ok=True)
 
     from portal import config as settings
@@ -42,20 +26,20 @@ def create_app(config: dict | None = None) -> Flask:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
 
-    from sqlalchemy.orm import configure_mappers
-
     from portal import models  # noqa: F401  (the whole schema, for Alembic)
-
-    # Now, not on a worker's first query: the signed-in user is built without one (accounts.service._loaded)
-    configure_mappers()
 
     _init_extensions(app)
     _register_blueprints(app)
 
-    from portal import cli, web
-    from portal.core import inputs
+    from portal import cli, pages
+    from portal.core import headers, i18n, inputs, templating
+    from portal.core.permissions import deny_unmarked_endpoints
 
-    web.install(app)
+    app.before_request(deny_unmarked_endpoints)
+    headers.install(app)
+    i18n.install(app)
+    templating.install(app)
+    pages.install(app)
     inputs.install(app)  # the input rule for the query string (forms and API bodies check their own)
     cli.install(app)
     return app
@@ -64,26 +48,21 @@ def create_app(config: dict | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from htmx_flask import Htmx
 
-    from portal.core import queue, reads, sqlite
+    from portal.core import queue, sqlite, versions
+    from portal.core.i18n import select_locale, select_timezone
     from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
-    from portal.web import babel_locale, babel_timezone
 
     db.init_app(app)
     sqlite.install(app)
-    reads.install(app)
+    versions.install()
     migrate.init_app(app, db, render_as_batch=True, directory=os.path.join(app.root_path, "..", "migrations"))
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=babel_locale, timezone_selector=babel_timezone)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     Htmx(app)
     if not app.config.get("RATELIMIT_STORAGE_URI"):
         # Same Redis as the queue; the URL is resolved lazily so no server starts at import.
         app.config["RATELIMIT_STORAGE_URI"] = _limiter_storage(app)
     limiter.init_app(app)
-    # Every limit is declared on its view (@limiter.limit, checked by that decorator) and there are no
-    # default limits, so the extension's per-request before_request check only costs time: drop it.
-    hooks = app.before_request_funcs.get(None, [])
-    if limiter._check_request_limit in hooks:  # absent when RATELIMIT_ENABLED is off
-        hooks.remove(limiter._check_request_limit)
     if not app.config["REDIS_URL"]:
         # the rate limiter talks to the embedded Redis directly: make sure it runs (once per process)
         app.before_request(lambda: queue.ensure_embedded(app) and None)

@@ -86,7 +86,6 @@ def load(instance_path: str) -> dict:
         "LANGUAGES": {"en": "English", "zh_Hans": "简体中文", "zh_Hant": "繁體中文"},
         "PAGE_SIZE": 25,
         "KPI_CACHE_SECONDS": int(os.environ.get("KPI_CACHE_SECONDS", "120")),  # the queue's processing-time KPI
-        "READS_OWN_CONNECTION": True,  # portal.core.reads: GET requests read on a connection of their own
         # Reverse proxies in front of the web processes that set X-Forwarded-For / -Proto (Werkzeug's ProxyFix)
         "TRUSTED_PROXIES": max(int(os.environ.get("TRUSTED_PROXIES", "0")), 0),
     }

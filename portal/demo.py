@@ -16,7 +16,7 @@ import itertools
 import random
 from datetime import UTC, date, timedelta
 
-from sqlalchemy import Date, func, insert, select, text
+from sqlalchemy import Date, func, insert, select, text, update
 
 from portal.accounts.models import User
 from portal.accounts.passwords import hash_password
@@ -133,6 +133,8 @@ LARGE_TIER_PRICES = 300
 LARGE_ORDER_LINES = 1_000_000  # at least; spread over the large partners and the demo partners
 LARGE_DEMO_ORDERS = {"Northwind Trading": 3_000, "东风贸易有限公司 (Eastwind)": 1_000}  # the bench's history
 LARGE_QUEUE = 300  # extra orders waiting for approval, up to four days old
+LARGE_MANAGERS = 20  # the large partners' channel managers, manager@demo.test the first of them
+LARGE_PARTNERS_PER_MANAGER = 50
 LARGE_MONTHS = 24
 CHUNK = 20_000  # rows per executemany
 AUDIT_ACTIONS = ["user.invited", "user.deactivated", "user.reactivated", "user.password_changed",
@@ -383,6 +385,8 @@ def _seed_large(password_hash: str, manager_id: int) -> str:
         parts.append(_seed_large_catalogue())
     if db.session.scalar(select(Order.id).where(Order.idempotency_key.like("bulk-%")).limit(1)) is None:
         parts.append(_seed_large_orders(manager_id))
+    if managers := _seed_large_managers(password_hash):
+        parts.append(managers)
     db.session.commit()
     return "; ".join(parts) if parts else "large data already present"
 
@@ -438,6 +442,25 @@ def _sync_sequences(*models) -> None:
         table = model.__table__.name
         db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608 - names
                                 f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"))
+
+
+def _seed_large_managers(password_hash: str) -> str:
+    """A vendor's channel team at scale: the large partners in blocks of ``LARGE_PARTNERS_PER_MANAGER``, the
+    first block manager@demo.test's, each next one a channel manager of its own (``manager<n>@staff.large.example``,
+    ``LARGE_MANAGERS`` in all) — so the vendor's pages have many readers, each with their own partners.
+    '' when they exist (or there is only the first block)."""
+    if db.session.scalar(select(User.id).where(User.email.like("%@staff.large.example")).limit(1)) is not None:
+        return ""
+    partner_ids = list(db.session.scalars(
+        select(Partner.id).where(Partner.name.like("Large %")).order_by(Partner.id)))
+    blocks = [partner_ids[start:start + LARGE_PARTNERS_PER_MANAGER]
+              for start in range(0, len(partner_ids), LARGE_PARTNERS_PER_MANAGER)][1:LARGE_MANAGERS]
+    for number, block in enumerate(blocks, 1):
+        manager = _user(f"manager{number:02d}@staff.large.example", f"Channel Manager {number:02d}",
+                        Role.CHANNEL_MANAGER, password_hash)
+        db.session.execute(update(Partner).where(Partner.id.in_(block)).values(channel_manager_id=manager.id))
+    db.session.flush()
+    return f"{len(blocks)} more channel managers" if blocks else ""
 
 
 def _seed_large_accounts(password_hash: str, manager_id: int) -> str:

@@ -95,8 +95,6 @@ def make_app(database_url: str, redis_url: str, outbox: str, instance: str, **ex
         "WTF_CSRF_ENABLED": False,
         "BASE_URL": "http://portal.test",
         "SERVER_NAME": None,
-        # one connection holds each test's rows in an open transaction: every read must go through it
-        "READS_OWN_CONNECTION": False,
         "KPI_CACHE_SECONDS": 0,  # figures computed per request (rows roll back between tests); one test turns it on
         "RATELIMIT_STORAGE_URI": "redis+unix://" + redis_url[len("unix://"):],
     }

@@ -9,7 +9,7 @@ its text, unescaped (it was stored escaped and showed "&#34;").
 ``users.follows_company_orders``: a partner admin who follows gets every order notice of the company.
 
 Revision ID: 0012_notifications
-Revises: 0010
+Revises: 0011
 """
 import html
 import re
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0012_notifications'
-down_revision = '0010'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

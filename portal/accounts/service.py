@@ -9,7 +9,7 @@ from datetime import timedelta
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 
 from portal.accounts import passwords
 from portal.accounts.models import ApiToken, OneTimeToken, User, UserSession, new_session_token
@@ -84,6 +84,12 @@ def start_session(user: User, remember: bool, user_agent: str = "") -> None:
     user.sign_in_token = secret
 
 
+# Every request runs it: one statement with bind parameters, built once (SQLAlchemy keeps its compiled form).
+_SIGNED_IN = select(User).join(UserSession, UserSession.user_id == User.id).where(
+    User.id == bindparam("user_id"), UserSession.token_hash == bindparam("token_hash"),
+    UserSession.expires_at > bindparam("now"))
+
+
 def load_session_user(session_id: str) -> User | None:
     """The user behind a login cookie (``"<user id>:<sign-in secret>"``), or None when that sign-in
     ended (signed out, signed out everywhere, password changed, deactivated), outlived its absolute
@@ -91,8 +97,7 @@ def load_session_user(session_id: str) -> User | None:
     user_id, _sep, secret = (session_id or "").partition(":")
     if not (user_id.isascii() and user_id.isdigit() and len(user_id) <= 18) or not secret:
         return None
-    user = db.session.scalar(select(User).join(UserSession, UserSession.user_id == User.id).where(
-        User.id == int(user_id), UserSession.token_hash == _digest(secret), UserSession.expires_at > utcnow()))
+    user = db.session.scalar(_SIGNED_IN, {"user_id": int(user_id), "token_hash": _digest(secret), "now": utcnow()})
     if user is None or not user.is_active:
         return None
     user.sign_in_token = secret

@@ -8,11 +8,14 @@ from flask import Blueprint, request
 from flask_login import current_user
 
 from portal.accounts import service as accounts
+from portal.accounts.models import User
 from portal.core import audit
 from portal.core.htmx import render
 from portal.core.pagination import page_number, paginate
 from portal.core.permissions import Permission, require
 from portal.core.time import DayError, day_end, day_start, parse_day
+from portal.pages import conditional
+from portal.partners.models import Partner
 from portal.partners.service import partner_scope
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -29,6 +32,7 @@ def _day(name: str, errors: dict) -> date | None:
 
 @bp.get("/")
 @require(Permission.VIEW_AUDIT)
+@conditional(audit.AuditEntry, User, Partner)
 def index():
     errors: dict[str, list[str]] = {}
     since = _day("since", errors)

@@ -1,22 +1,60 @@
-"""Sign in/out, forgotten password, invitation links. The only pages open without sign-in."""
+"""Sign in/out, forgotten password, invitation links. The only pages open without sign-in.
+
+Also where Flask-Login learns who a cookie's sign-in is (``accounts.service.load_session_user``) and where a
+request that needs a sign-in goes: the sign-in page, which brings the user back to where they were.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, request, session, url_for
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from portal.accounts import service
 from portal.accounts.forms import ForgotForm, LoginForm, SetPasswordForm
+from portal.core import htmx
 from portal.core.errors import Invalid
 from portal.core.forms import status as form_status
 from portal.core.forms import submit
 from portal.core.htmx import redirect_to, render
 from portal.core.permissions import public, require
 from portal.core.urls import safe_next
-from portal.extensions import db, limiter
+from portal.extensions import db, limiter, login_manager
 
 bp = Blueprint("auth", __name__)
+
+
+@bp.record_once
+def _install_sign_in(_state) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(service.load_session_user)
+    login_manager.unauthorized_handler(_unauthorized)
+
+
+def _unauthorized():
+    """A page that needs a sign-in: the sign-in page (htmx: told to go there; the API: 401 in JSON)."""
+    if request.path.startswith("/api/"):
+        from portal.blueprints.api.base import error_response
+
+        return error_response(401, _("Send a valid API token as 'Authorization: Bearer …'."))
+    login_url = url_for("auth.login", next=_return_path())
+    if htmx.is_htmx():
+        return htmx.client_redirect(login_url)
+    return redirect(login_url)
+
+
+def _return_path() -> str:
+    """Where to come back to after signing in: the page itself, or for htmx the page the user
+    was on (``HX-Current-URL``; the request's own URL may be a fragment or a POST-only action)."""
+    if htmx.is_htmx() and (current := request.headers.get("HX-Current-URL")):
+        parts = urlsplit(current)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        if parts.netloc == request.host and (safe := safe_next(path)):
+            return safe
+    return request.full_path.rstrip("?")
 
 
 def _account_key() -> str:

@@ -7,7 +7,7 @@ refused quantity answers 422 with the message next to the quantity field; nothin
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, render_template, request, url_for
+from flask import Blueprint, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -30,7 +30,6 @@ def _with_badge(response):
 def _cart_page(status: int = 200, errors: dict[int, list[str]] | None = None,
                entered: dict[int, str] | None = None):
     items = cart.view(current_user)
-    g.cart_count = len(items)
     response = render("cart/index.html", "cart", status=status, cart=items, errors=errors or {},
                       entered=entered or {})
     return _with_badge(response)

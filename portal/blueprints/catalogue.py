@@ -7,9 +7,12 @@ from flask_login import current_user
 
 from portal.catalogue import files, service
 from portal.catalogue.forms import CatalogueFilters
+from portal.catalogue.models import Category, Product, ProductTierPrice, Tier
 from portal.core.htmx import is_partial, render
 from portal.core.pagination import page_number
 from portal.core.permissions import require
+from portal.pages import conditional
+from portal.partners.models import Partner
 
 bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
 
@@ -22,11 +25,11 @@ def _view(filters: CatalogueFilters, user) -> service.PriceView:
 
 @bp.get("/")
 @require()
+@conditional(Product, Category, Tier, ProductTierPrice, Partner)
 def index():
-    user = current_user._get_current_object()  # the user itself: the services read it a dozen times
     filters = CatalogueFilters.from_args(request.args)
-    view = _view(filters, user)
-    page = service.products_page(user, view, filters.q, filters.category, filters.sort, filters.in_stock,
+    view = _view(filters, current_user)
+    page = service.products_page(current_user, view, filters.q, filters.category, filters.sort, filters.in_stock,
                                  page_number(), PAGE_SIZE)
     products = service.rows(page.items, view)
     context = {"page": page, "products": products, "filters": filters, "view": view,
@@ -34,7 +37,7 @@ def index():
     if is_partial():  # live search: the results block only, no categories or tiers to load
         return render("catalogue/index.html", "results", **context)
     return render("catalogue/index.html", "results", categories=service.categories(),
-                  tiers=service.tiers() if user.is_vendor else [], **context)
+                  tiers=service.tiers() if current_user.is_vendor else [], **context)
 
 
 @bp.get("/<id:product_id>")

@@ -11,12 +11,15 @@ from portal.core.permissions import require
 from portal.core.urls import safe_next
 from portal.extensions import db
 from portal.notifications import service
+from portal.notifications.models import Notification
+from portal.pages import conditional
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
 
 @bp.get("/")
 @require()
+@conditional(Notification)
 def index():
     page = service.page_of(current_user, page_number())
     return render("notifications/index.html", "list", page=page)

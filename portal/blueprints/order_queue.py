@@ -17,6 +17,9 @@ from portal.extensions import db
 from portal.orders import lifecycle, orders
 from portal.orders import queue as service
 from portal.orders.forms import DeclineReturnForm, QueueCancelForm, ReasonForm, ShipForm
+from portal.orders.models import Order, ReturnRequest
+from portal.pages import conditional
+from portal.partners.models import Partner
 
 bp = Blueprint("order_queue", __name__, url_prefix="/queue")
 bp.add_app_template_filter(lifecycle.duration, "duration")
@@ -24,23 +27,23 @@ bp.add_app_template_filter(lifecycle.duration, "duration")
 
 @bp.get("/")
 @require(Permission.APPROVE_ORDERS)
+@conditional(Order, ReturnRequest, Partner, per_minute=True)
 def index():
-    query, user = request.args, current_user._get_current_object()
-    tab = query.get("tab", "submitted")
+    tab = request.args.get("tab", "submitted")
     if tab not in service.TABS:
         tab = "submitted"
-    age = service.ager(utcnow())  # Core rows (only the shown columns); the age formats translated once
-    q = query.get("q", "").strip()[:service.SEARCH_MAX]
+    age = service.ager(utcnow())
+    q = request.args.get("q", "").strip()[:service.SEARCH_MAX]
     if tab == "returns":
-        page = service.waiting_returns(user, page_number(), 25)
+        page = service.waiting_returns(current_user, page_number(), 25)
         rows = [(row, age(row.return_created_at)) for row in page.items]
     elif tab == "all":
-        page = service.all_orders(user, q, page_number(), 25)
+        page = service.all_orders(current_user, q, page_number(), 25)
         rows = [(row, None) for row in page.items]
     else:
-        page = service.waiting(user, service.TABS[tab], page_number(), 25)
+        page = service.waiting(current_user, service.TABS[tab], page_number(), 25)
         rows = [(row, age(row.created_at)) for row in page.items]
-    times = lifecycle.processing_times(user)
+    times = lifecycle.processing_times(current_user)
     return render("order_queue/index.html", "results", page=page, rows=rows, tab=tab, times=times, q=q)
 
 

@@ -10,6 +10,7 @@ from flask_login import current_user
 from portal.core import csv as csv_file
 from portal.core.errors import Invalid
 from portal.core.htmx import redirect_to, render
+from portal.core.i18n import select_timezone
 from portal.core.pagination import page_number
 from portal.core.permissions import Permission, require
 from portal.core.time import utcnow
@@ -17,8 +18,9 @@ from portal.extensions import db
 from portal.orders import checkout as service
 from portal.orders import lifecycle, orders
 from portal.orders.forms import CheckoutForm, ReasonForm
+from portal.orders.models import Order, OrderLine
 from portal.orders.queue import OutOfStock
-from portal.web import select_timezone
+from portal.pages import conditional
 
 bp = Blueprint("orders", __name__)
 
@@ -81,10 +83,10 @@ def place():
 
 @bp.get("/orders/")
 @require(Permission.PLACE_ORDERS)
+@conditional(Order, OrderLine)
 def index():
     args, filters = _filters()
-    user = current_user._get_current_object()  # the user itself: the service reads it a dozen times
-    page = orders.history_page(user, filters, select_timezone(), page_number(), 25)
+    page = orders.history_page(current_user, filters, select_timezone(), page_number(), 25)
     return render("orders/index.html", "results", page=page, filters=args, statuses=tuple(orders.STATUS_LABELS))
 
 

@@ -7,13 +7,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from portal.accounts.models import User
 from portal.core.forms import status as form_status
 from portal.core.forms import submit
 from portal.core.htmx import redirect_to, render
 from portal.core.pagination import page_number, paginate
 from portal.core.permissions import Permission, require
+from portal.pages import conditional
 from portal.partners import service
 from portal.partners.forms import STATUS_LABELS, TYPE_LABELS, PartnerForm
+from portal.partners.models import Partner
 
 bp = Blueprint("partners", __name__, url_prefix="/partners")
 
@@ -26,6 +29,7 @@ def _suspension_notice(user) -> str | None:
 
 @bp.get("/")
 @require(Permission.VIEW_PARTNERS)
+@conditional(Partner, User)
 def index():
     filters = {k: request.args.get(k, "").strip() for k in ("q", "status", "type")}
     stmt = service.list_partners(current_user, filters["q"], filters["status"], filters["type"])

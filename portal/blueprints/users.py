@@ -10,12 +10,15 @@ from wtforms import SelectChoice
 
 from portal.accounts import service
 from portal.accounts.forms import InviteForm
+from portal.accounts.models import User
 from portal.core.forms import status as form_status
 from portal.core.forms import submit
 from portal.core.htmx import redirect_to, render
 from portal.core.pagination import page_number, paginate
 from portal.core.permissions import Permission, Role, require
 from portal.extensions import db
+from portal.pages import conditional
+from portal.partners.models import Partner
 from portal.partners.service import partner_names
 
 bp = Blueprint("users", __name__, url_prefix="/users")
@@ -44,6 +47,7 @@ def _partner_choices() -> list[SelectChoice]:
 
 @bp.get("/")
 @require(Permission.MANAGE_USERS)
+@conditional(User, Partner)
 def index():
     filters = {k: request.args.get(k, "").strip() for k in ("q", "role", "status")}
     stmt = service.list_users(current_user, filters["q"], filters["role"], filters["status"])

@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from jinja2 import TemplateError
 from jinja2_fragments.flask import render_block
 from markupsafe import Markup
-from sqlalchemy import bindparam, false, func, select, update
+from sqlalchemy import select, update
 
 from portal.core import mail, queue
 from portal.core.errors import NotFound
@@ -199,18 +199,6 @@ def for_user(user):
 def dashboard_panel(user, size: int = 5) -> list[Notice]:
     """The first screen's panel for everyone: the latest notifications, newest first."""
     return notices(user, list(db.session.scalars(for_user(user).limit(size))))
-
-
-# The header badge runs on every page: a Core statement built once (on the (user_id, read) index),
-# executed on the session's connection, skips the ORM's per-call statement building (~0.4 ms). The layout
-# asks it together with the cart's count (web._header_counts).
-UNREAD = (select(func.count()).select_from(Notification.__table__)
-           .where(Notification.__table__.c.user_id == bindparam("user_id"),
-                  Notification.__table__.c.read == false()))
-
-
-def unread_count(user) -> int:
-    return db.session.connection().execute(UNREAD, {"user_id": user.id}).scalar() or 0
 
 
 def mark_read(user, notification_id: int | None = None) -> int:

@@ -12,17 +12,17 @@ from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import func, select
 
 from portal.catalogue.models import Product
 from portal.core.errors import Forbidden, Invalid, NotFound
 from portal.core.money import from_cents
-from portal.core.pagination import Page, bound_page, paginate_bound, prepared
+from portal.core.pagination import Page, paginate
 from portal.core.permissions import Permission
 from portal.core.time import DayError, day_end, day_start, parse_day, to_zone
 from portal.extensions import db
 from portal.orders.models import CartLine, Order, OrderEvent, OrderLine
-from portal.partners.service import partner_scope, partner_scope_bound, require_trading
+from portal.partners.service import partner_scope, require_trading
 
 STATUS_LABELS = {
     "submitted": _l("Submitted"), "approved": _l("Approved"), "rejected": _l("Rejected"),
@@ -72,41 +72,29 @@ def _allowed(user, staff: bool) -> None:
         _check(user)
 
 
-def _filtered(filters: Filters, tz_name: str) -> tuple[tuple[str, ...], list, dict]:
-    """The filters as WHERE clauses with bind parameters: which are present (the statement's shape), the
-    clauses, and the values to bind."""
-    shape, clauses, params = [], [], {}
+def _filtered(filters: Filters, tz_name: str) -> list:
+    """The filters as WHERE clauses (dates: whole days in ``tz_name``)."""
+    clauses = []
     if filters.status in STATUS_LABELS:
-        shape.append("status")
-        clauses.append(Order.status == bindparam("status"))
-        params["status"] = filters.status
+        clauses.append(Order.status == filters.status)
     if filters.po:
-        shape.append("po")
-        clauses.append(Order.po_number.ilike(bindparam("po")))
-        params["po"] = f"%{filters.po}%"
+        clauses.append(Order.po_number.ilike(f"%{filters.po}%"))
     if filters.sku:
-        shape.append("sku")
         clauses.append(select(OrderLine.id).where(OrderLine.order_id == Order.id,
-                                                  OrderLine.sku == bindparam("sku")).exists())
-        params["sku"] = filters.sku
+                                                  OrderLine.sku == filters.sku).exists())
     if filters.date_from:
-        shape.append("from")
-        clauses.append(Order.created_at >= bindparam("placed_from"))
-        params["placed_from"] = day_start(filters.date_from, tz_name)
+        clauses.append(Order.created_at >= day_start(filters.date_from, tz_name))
     if filters.date_to:
-        shape.append("to")
-        clauses.append(Order.created_at < bindparam("placed_before"))
-        params["placed_before"] = day_end(filters.date_to, tz_name)
-    return tuple(shape), clauses, params
+        clauses.append(Order.created_at < day_end(filters.date_to, tz_name))
+    return clauses
 
 
 def list_orders(user, filters: Filters, tz_name: str = "UTC", staff: bool = False, columns=None):
-    """The history list, newest first: ``(statement, parameters)`` (ORM objects, or ``columns``)."""
+    """The history list, newest first: a statement of Order objects, or of ``columns``."""
     _allowed(user, staff)
-    _kind, scope, params = partner_scope_bound(user, Order.partner_id)
-    _shape, clauses, values = _filtered(filters, tz_name)
-    stmt = (select(*columns) if columns else select(Order)).where(scope, *clauses)
-    return stmt.order_by(Order.created_at.desc(), Order.id.desc()), {**params, **values}
+    stmt = select(*columns) if columns else select(Order)
+    stmt = stmt.where(partner_scope(user, Order.partner_id), *_filtered(filters, tz_name))
+    return stmt.order_by(Order.created_at.desc(), Order.id.desc())
 
 
 HISTORY_COLUMNS = (Order.id, Order.number, Order.po_number, Order.created_at, Order.status, Order.total_cents,
@@ -114,13 +102,8 @@ HISTORY_COLUMNS = (Order.id, Order.number, Order.po_number, Order.created_at, Or
 
 
 def history_page(user, filters: Filters, tz_name: str, number: int, size: int) -> Page:
-    """One page of the history list (only the shown columns), its statement built once per shape."""
-    _check(user)
-    kind, _scope, scope_params = partner_scope_bound(user, Order.partner_id)
-    shape, _clauses, values = _filtered(filters, tz_name)
-    stmt = prepared(("orders.history", kind, shape), lambda: bound_page(
-        list_orders(user, filters, tz_name, columns=HISTORY_COLUMNS)[0]))
-    return paginate_bound(stmt, {**scope_params, **values}, number, size)
+    """One page of the history list: rows of ``HISTORY_COLUMNS`` (what the list shows)."""
+    return paginate(list_orders(user, filters, tz_name, columns=HISTORY_COLUMNS), number, size, scalars=False)
 
 
 def get(user, order_id: int, staff: bool = False) -> Order:
@@ -156,14 +139,14 @@ def export_rows(user, filters: Filters, tz_name: str = "UTC") -> Iterator[list]:
     """
     line_count = (select(func.count(OrderLine.id)).where(OrderLine.order_id == Order.id)
                   .correlate(Order).scalar_subquery())
-    stmt, params = list_orders(user, filters, tz_name, columns=(
+    stmt = list_orders(user, filters, tz_name, columns=(
         Order.number, Order.created_at, Order.po_number, Order.status, Order.total_cents, Order.currency,
         line_count, Order.carrier, Order.tracking_number))
-    return _export_iter(stmt, params, tz_name)
+    return _export_iter(stmt, tz_name)
 
 
-def _export_iter(stmt, params: dict, tz_name: str) -> Iterator[list]:
-    result = db.session.execute(stmt.execution_options(yield_per=EXPORT_CHUNK), params)
+def _export_iter(stmt, tz_name: str) -> Iterator[list]:
+    result = db.session.execute(stmt.execution_options(yield_per=EXPORT_CHUNK))
     for partition in result.partitions():
         for number, created_at, po, status, total_cents, currency, n_lines, carrier, tracking in partition:
             label = STATUS_LABELS.get(status)

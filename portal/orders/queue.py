@@ -11,19 +11,19 @@ from collections.abc import Callable
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import or_, select, update
 
 from portal.accounts.models import User
 from portal.catalogue.models import Product
 from portal.core.errors import Conflict, Forbidden, Invalid, NotFound
-from portal.core.pagination import Page, bound_page, paginate_bound, prepared
+from portal.core.pagination import Page, paginate
 from portal.core.permissions import Permission
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.orders.lifecycle import duration_format, kpi_seconds, record_transition, status_label
 from portal.orders.models import Order, OrderLine, ReturnRequest
 from portal.partners.models import Partner
-from portal.partners.service import partner_scope, partner_scope_bound
+from portal.partners.service import partner_scope
 
 REASON_MAX = 500
 
@@ -48,49 +48,39 @@ _ROW_COLUMNS = (Order.id, Order.number, Order.po_number, Order.created_at, Order
 
 
 def waiting(user, status: str, number: int, size: int) -> Page:
-    """A page of the queue rows waiting in ``status``, oldest first: one query, Core rows with only the
-    shown columns (id, number, po_number, created_at, total_cents, currency, partner_name). The statement
-    is built once per status and kind of scope (``prepared``); the values are bound per request."""
+    """A page of the queue rows waiting in ``status``, oldest first: rows of the shown columns (id, number,
+    po_number, created_at, total_cents, currency, partner_name)."""
     _check(user)
-    kind, scope, params = partner_scope_bound(user, Order.partner_id)
-    stmt = prepared(("queue.waiting", kind), lambda: bound_page(
-        select(*_ROW_COLUMNS).join(Partner, Partner.id == Order.partner_id)
-        .where(Order.status == bindparam("status"), scope).order_by(Order.created_at, Order.id)))
-    return paginate_bound(stmt, {**params, "status": status}, number, size)
+    return paginate(select(*_ROW_COLUMNS).join(Partner, Partner.id == Order.partner_id)
+                    .where(Order.status == status, partner_scope(user, Order.partner_id))
+                    .order_by(Order.created_at, Order.id), number, size, scalars=False)
 
 
 def waiting_returns(user, number: int, size: int) -> Page:
-    """A page of the "Returns" tab, oldest first: Core rows with the order's columns as in ``waiting``
-    plus the return request's return_id, return_number and return_created_at."""
+    """A page of the "Returns" tab, oldest first: rows with the order's columns as in ``waiting`` plus the
+    return request's return_id, return_number and return_created_at."""
     _check(user)
-    kind, scope, params = partner_scope_bound(user, ReturnRequest.partner_id)
-    stmt = prepared(("queue.returns", kind), lambda: bound_page(
-        select(ReturnRequest.id.label("return_id"), ReturnRequest.number.label("return_number"),
-               ReturnRequest.created_at.label("return_created_at"), *_ROW_COLUMNS)
-        .join(Order, Order.id == ReturnRequest.order_id)
-        .join(Partner, Partner.id == ReturnRequest.partner_id)
-        .where(ReturnRequest.status == "requested", scope)
-        .order_by(ReturnRequest.created_at, ReturnRequest.id)))
-    return paginate_bound(stmt, params, number, size)
+    return paginate(select(ReturnRequest.id.label("return_id"), ReturnRequest.number.label("return_number"),
+                           ReturnRequest.created_at.label("return_created_at"), *_ROW_COLUMNS)
+                    .join(Order, Order.id == ReturnRequest.order_id)
+                    .join(Partner, Partner.id == ReturnRequest.partner_id)
+                    .where(ReturnRequest.status == "requested", partner_scope(user, ReturnRequest.partner_id))
+                    .order_by(ReturnRequest.created_at, ReturnRequest.id), number, size, scalars=False)
 
 
 def all_orders(user, q: str, number: int, size: int) -> Page:
     """A page of the "All orders" tab: every order in the user's scope, newest first, or the ones whose
     order number or PO number is ``q`` (exact, either case: both are indexed, so a lookup stays instant over
-    millions of orders — a substring search would scan them all). Core rows: the queue's columns + status."""
+    millions of orders — a substring search would scan them all). Rows: the queue's columns + status."""
     _check(user)
-    kind, scope, params = partner_scope_bound(user, Order.partner_id)
-    clauses = [scope]
+    clauses = [partner_scope(user, Order.partner_id)]
     if q := (q or "").strip()[:SEARCH_MAX]:
         # the lookup first, on its own: combined with the scope, a planner may walk the scope's orders instead
         wanted = {q, q.upper()}
-        params["ids"] = list(db.session.scalars(
-            select(Order.id).where(or_(Order.number.in_(wanted), Order.po_number.in_(wanted))).limit(1000)))
-        clauses.append(Order.id.in_(bindparam("ids", expanding=True)))
-    stmt = prepared(("queue.all", kind, bool(q)), lambda: bound_page(
-        select(*_ROW_COLUMNS, Order.status).join(Partner, Partner.id == Order.partner_id)
-        .where(*clauses).order_by(Order.created_at.desc(), Order.id.desc())))
-    return paginate_bound(stmt, params, number, size)
+        clauses.append(Order.id.in_(list(db.session.scalars(
+            select(Order.id).where(or_(Order.number.in_(wanted), Order.po_number.in_(wanted))).limit(1000)))))
+    return paginate(select(*_ROW_COLUMNS, Order.status).join(Partner, Partner.id == Order.partner_id)
+                    .where(*clauses).order_by(Order.created_at.desc(), Order.id.desc()), number, size, scalars=False)
 
 
 def get(user, order_id: int) -> Order:

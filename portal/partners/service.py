@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, bindparam, false, select, true
+from sqlalchemy import ColumnElement, false, select, true
 from sqlalchemy.orm import joinedload
 
 from portal.core import audit
@@ -21,43 +21,29 @@ def partner_scope(actor, partner_id_column) -> ColumnElement[bool]:
     admin and trainer: every partner. channel_manager: partners assigned to them.
     partner roles: their own company only. Rows with no partner (vendor-side rows) are seen by
     vendor staff only. Use it in every query that returns partner-owned rows.
-    The rule itself is ``partner_scope_bound``; this is that clause with its values filled in.
     """
-    _kind, clause, params = partner_scope_bound(actor, partner_id_column)
-    return clause.params(params) if params else clause
-
-
-def partner_scope_bound(actor, partner_id_column) -> tuple[str, ColumnElement[bool], dict]:
-    """The tenancy rule (see ``partner_scope``) with its values as bind parameters, for statements built
-    once and executed many times (``portal.core.pagination.paginate_bound``): the scope's kind (part of
-    such a statement's cache key), the clause, and the parameters to execute it with."""
-    role = Role(actor.role)
-    if role in (Role.ADMIN, Role.TRAINER):
-        kind, params = "all", {}
-    elif role is Role.CHANNEL_MANAGER:
-        kind, params = "manager", {"scope_manager_id": actor.id}
-    elif actor.partner_id is None:
-        kind, params = "none", {}
-    else:
-        kind, params = "partner", {"scope_partner_id": actor.partner_id}
-    clause = _scope_clauses.get((kind, partner_id_column))
-    if clause is None:  # the clause has only bind parameters: one per kind and column serves every actor
-        clause = _scope_clauses[(kind, partner_id_column)] = _scope_clause(kind, partner_id_column)
-    return kind, clause, params
-
-
-_scope_clauses: dict[tuple, ColumnElement[bool]] = {}
-
-
-def _scope_clause(kind: str, partner_id_column) -> ColumnElement[bool]:
+    kind, whose = scope_of(actor)
     if kind == "all":
         return true()
     if kind == "manager":
-        assigned = select(Partner.id).where(Partner.channel_manager_id == bindparam("scope_manager_id"))
-        return partner_id_column.in_(assigned.scalar_subquery())
-    if kind == "none":
-        return false()
-    return partner_id_column == bindparam("scope_partner_id")
+        return partner_id_column.in_(select(Partner.id).where(Partner.channel_manager_id == whose))
+    if kind == "partner":
+        return partner_id_column == whose
+    return false()
+
+
+def scope_of(actor) -> tuple[str, int | None]:
+    """Whose rows ``actor`` sees (the rule of ``partner_scope``): ``("all", None)``, ``("manager", <their
+    user id>)``, ``("partner", <their partner id>)`` or ``("none", None)``. Actors with the same answer see
+    the same rows."""
+    role = Role(actor.role)
+    if role in (Role.ADMIN, Role.TRAINER):
+        return "all", None
+    if role is Role.CHANNEL_MANAGER:
+        return "manager", actor.id
+    if actor.partner_id is None:
+        return "none", None
+    return "partner", actor.partner_id
 
 
 # --- trading: a suspended partner is read-only (SPEC §2) ------------------------------------------------

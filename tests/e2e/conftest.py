@@ -110,9 +110,8 @@ def live_server(tmp_path_factory, redis_server, smtp_server):
     instance.mkdir()
     database_url = f"sqlite:///{folder / 'e2e.db'}"
     redis_url = _with_db(redis_server, 1)
-    # committed data, as in production: GET requests read on a connection of their own (core.reads)
     app = make_app(database_url, redis_url, str(folder / "outbox"), str(instance),
-                   WTF_CSRF_ENABLED=True, MAIL_URL=smtp_server.url, SECRET_KEY=SECRET_KEY, READS_OWN_CONNECTION=True)
+                   WTF_CSRF_ENABLED=True, MAIL_URL=smtp_server.url, SECRET_KEY=SECRET_KEY)
     with app.app_context():
         demo.seed("small")
 

@@ -334,3 +334,14 @@ def test_orders_placed_after_the_large_seed_get_fresh_ids(db, small_volume):
     db.session.add(order)
     db.session.flush()  # PostgreSQL: the id sequence was moved past the seeded ids
     assert order.id > highest
+
+
+def test_the_large_seed_gives_each_block_of_large_partners_a_channel_manager_of_its_own(db, small_volume,
+                                                                                       monkeypatch):
+    monkeypatch.setattr(demo, "LARGE_PARTNERS_PER_MANAGER", 3)
+    first = demo.seed("large")
+    assert first.endswith("; 3 more channel managers") and demo.seed("large").endswith("large data already present")
+    managers = dict(db.session.execute(select(Partner.name, User.email).join(
+        User, User.id == Partner.channel_manager_id).where(Partner.name.like("Large %")).order_by(Partner.id)).all())
+    assert list(managers.values()) == ["manager@demo.test"] * 3 + [
+        "manager01@staff.large.example"] * 3 + ["manager02@staff.large.example"] * 3 + ["manager03@staff.large.example"]

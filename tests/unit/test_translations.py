@@ -155,7 +155,7 @@ def test_sign_in_page_stays_english_for_an_english_browser(client):
     ("en", "CN¥1,234.50"),
 ])
 def test_money_is_formatted_for_the_visitors_locale(app, accept, expected):
-    from portal.web import format_money
+    from portal.core.i18n import format_money
 
     with app.test_request_context(headers={"Accept-Language": accept}):
         assert format_money(123450, "CNY") == expected
@@ -167,7 +167,7 @@ def test_money_is_formatted_for_the_visitors_locale(app, accept, expected):
     ("en", "Mar 5, 2026"),
 ])
 def test_dates_are_formatted_for_the_visitors_locale(app, accept, expected):
-    from portal.web import format_when
+    from portal.core.i18n import format_when
 
     with app.test_request_context(headers={"Accept-Language": accept}):
         assert expected in format_when(datetime(2026, 3, 5, 14, 30, tzinfo=UTC))

@@ -333,10 +333,11 @@ def test_the_list_runs_the_same_queries_for_3_or_40_products(db, client, login, 
     add(3, 40)
     many, html = statements("/catalogue/")
     assert len(rows(html)) == 24 and "$5.00" in html
-    # signed-in user, header badges (unread + cart), the tier, the categories for the filter, one page of products
-    assert few == many == 5
+    # signed-in user, header badges (unread + cart), the data versions of its ETag, the tier, the categories for
+    # the filter, one page of products
+    assert few == many == 6
     by_price, _ = statements("/catalogue/?sort=price")
-    assert by_price == 5
+    assert by_price == 6
 
 
 @pytest.mark.parametrize("query", ["page=abc", "category=xyz", "sort=drop-table", "in_stock=maybe", "tier=x",
@@ -409,3 +410,46 @@ def test_a_csv_import_leaves_the_search_index_in_one_piece(db, client, login):
     assert response.status_code == 200, response.get_data(as_text=True)[:1000]
     assert _search_index_segments(db) == 1
     assert len(rows(get(client, "/catalogue/?q=Imported+hub"))) == 24  # a full first page of the 30
+
+
+# --- what a row and the filter show follows the data ------------------------------------------
+
+def row_of(html: str, product_id: int) -> str:
+    found = re.search(rf'<tr id="product-{product_id}".*?</tr>', html, re.S)
+    assert found, html[:2000]
+    return found.group(0)
+
+
+def test_a_product_row_shows_its_new_stock_price_and_name(client, login, db):
+    item = product(db, category(db), "ROW-CHANGE-1", "Row change switch", 2500, stock=500)
+    login(factories.partner_user())
+    before = row_of(get(client, "/catalogue/?q=ROW-CHANGE-1"), item.id)
+    assert "In stock" in before and "$25.00" in before and "Row change switch" in before
+
+    item.stock_on_hand, item.list_price_cents, item.name = 0, 2600, "Row change switch v2"
+    db.session.flush()
+    after = row_of(get(client, "/catalogue/?q=ROW-CHANGE-1"), item.id)
+    assert "Out of stock" in after and "$26.00" in after and "Row change switch v2" in after
+    assert "In stock" not in after and "$25.00" not in after
+
+
+def test_vendor_staff_previewing_a_tier_get_product_links_that_keep_the_preview(client, login, db, tiers):
+    item = product(db, category(db), "ROW-PREVIEW-1", "Row preview router", 1000)
+    login(factories.vendor(Role.ADMIN))
+    plain = row_of(get(client, "/catalogue/?q=ROW-PREVIEW-1"), item.id)
+    preview = row_of(get(client, f"/catalogue/?q=ROW-PREVIEW-1&tier={tiers['Gold'].id}"), item.id)
+    assert f'/catalogue/{item.id}"' in plain and "$10.00" in plain
+    assert f'/catalogue/{item.id}?tier={tiers["Gold"].id}"' in preview and "$9.00" in preview
+
+
+def test_a_renamed_category_shows_its_new_name_in_the_filter(client, login, db):
+    renamed = category(db, "Filter test cables")
+    login(factories.partner_user())
+    assert f'<option value="{renamed.id}" >Filter test cables</option>' in get(client, "/catalogue/")
+
+    renamed.name = "Filter test fibres"
+    db.session.flush()
+    after = get(client, "/catalogue/")
+    assert "Filter test cables" not in after and f'<option value="{renamed.id}" >Filter test fibres</option>' in after
+    chosen = get(client, f"/catalogue/?category={renamed.id}")
+    assert f'<option value="{renamed.id}" selected>Filter test fibres</option>' in chosen

@@ -105,7 +105,6 @@ def test_a_channel_manager_sees_only_assigned_partners_and_another_partners_orde
 @pytest.mark.pg
 @pytest.mark.parametrize("tab", ["submitted", "approved", "all", "all-lookup"])
 def test_managers_taking_turns_on_a_tab_each_see_their_own_partners_orders(db, client, login, tab):
-    """Each tab's statement is built once per kind of scope and only its values are bound per request."""
     managers = [factories.vendor(Role.CHANNEL_MANAGER) for _ in range(3)]
     buyers = [factories.partner_user(factories.PartnerFactory(channel_manager_id=m.id)) for m in managers]
     item = product(db, 10)
@@ -120,6 +119,30 @@ def test_managers_taking_turns_on_a_tab_each_see_their_own_partners_orders(db, c
         html = text(client.get(url, headers=EN))
         assert {o.number for o in made.values() if o.number in html} == {made[manager.id].number}
         client.post("/logout")
+
+
+def queue_row(html: str, row_id: int) -> str:
+    found = re.search(rf'<tr id="queue-{row_id}".*?</tr>', html, re.S)
+    assert found, html[:2000]
+    return found.group(0)
+
+
+def test_a_queue_row_shows_the_waiting_time_as_it_grows(db, client, login, setup):
+    manager, buyer, _ = setup
+    order = make_order(db, buyer, [(product(db, 10), 1)], hours_ago=2)
+    login(manager)
+    assert ">2 h 0 min<" in queue_row(text(client.get("/queue/", headers=EN)), order.id)
+    order.created_at = utcnow() - timedelta(hours=5, minutes=1)
+    db.session.flush()
+    assert ">5 h 1 min<" in queue_row(text(client.get("/queue/", headers=EN)), order.id)
+
+
+def test_markup_a_partner_wrote_in_a_po_number_shows_as_text(db, client, login, setup):
+    manager, buyer, _ = setup
+    order = make_order(db, buyer, [(product(db, 10), 1)], po='<b>"PO"</b><!--x-->')
+    login(manager)
+    row = queue_row(text(client.get("/queue/", headers=EN)), order.id)
+    assert "<td>&lt;b&gt;&#34;PO&#34;&lt;/b&gt;&lt;!--x--&gt;</td>" in row and "<b>" not in row
 
 
 def test_partner_users_and_trainers_have_no_queue(db, client, login, setup):
@@ -234,6 +257,8 @@ def test_the_queue_page_runs_a_constant_number_of_queries(db, client, login, set
     with count_queries() as many:
         html = text(client.get("/queue/", headers=EN))
     assert many.count == few.count, "\n".join(s[:120] for s in few.statements + ["--"] + many.statements)
+    # signed-in user, header badges, data versions, the processing-time KPI (no approved order: no median), a page
+    assert few.count == 5, few.statements
     assert html.count('id="queue-') == 25 and "page=2" in html
     assert not any("count(" in s.lower() and "orders" in s.lower() for s in many.statements)
 

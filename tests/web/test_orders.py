@@ -3,6 +3,7 @@ PO number and SKU, paged without a count, in a constant number of queries."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from itertools import count
 
@@ -66,9 +67,7 @@ def test_history_shows_the_partners_orders_including_a_colleagues_and_not_anothe
 
 @pytest.mark.pg
 @pytest.mark.parametrize("query", ["", "?po=PO", "?status=submitted&sku=SKU-A"])
-def test_the_history_statement_built_once_serves_each_partner_its_own_orders(db, client, login, query):
-    """The list's statement is built once per shape and only its values are bound per request: partners
-    taking turns on the same shape each get their own orders."""
+def test_partners_taking_turns_on_the_same_filters_each_get_their_own_orders(db, client, login, query):
     users = [factories.partner_user(factories.PartnerFactory(), Role.PARTNER_USER) for _ in range(3)]
     made = {user.id: make_order(user) for user in users}
     db.session.commit()
@@ -137,6 +136,28 @@ def test_history_pages_without_counting(db, client, login, partner_pair, count_q
     assert len(listing) == 1 and "count(" not in listing[0]
 
 
+def test_an_order_row_follows_its_status_and_the_reader_s_language(db, client, login, partner_pair):
+    me, colleague = partner_pair
+    order = make_order(me)
+    colleague.locale = "zh_Hans"
+    db.session.flush()
+    login(me)
+    assert "Submitted" in order_row(text(client.get("/orders/", headers=EN)), order)
+    order.status = "shipped"
+    db.session.flush()
+    assert "Shipped" in order_row(text(client.get("/orders/", headers=EN)), order)
+    client.post("/logout")
+    login(colleague)  # same partner, same rows, Chinese
+    chinese = order_row(text(client.get("/orders/", headers=EN)), order)
+    assert "已发货" in chinese and "Shipped" not in chinese
+
+
+def order_row(html: str, order: Order) -> str:
+    found = re.search(rf'<tr id="order-{order.id}".*?</tr>', html, re.S)
+    assert found, html[:2000]
+    return found.group(0)
+
+
 def test_vendor_staff_have_no_partner_order_history(db, client, login):
     login(factories.vendor(Role.ADMIN))
     assert client.get("/orders/", headers=EN).status_code == 403
@@ -171,7 +192,7 @@ def test_history_and_detail_run_a_constant_number_of_queries(db, client, login, 
     few = measure("/orders/")
     for _ in range(27):
         make_order(me)
-    assert measure("/orders/") == few == 3  # user, header badges (unread + cart), one page of orders
+    assert measure("/orders/") == few == 4  # user, header badges (unread + cart), data versions, a page of orders
     small = make_order(me, skus=[f"S-{i}" for i in range(3)]).id
     large = make_order(me, skus=[f"L-{i}" for i in range(20)]).id
     assert measure(f"/orders/{small}") == measure(f"/orders/{large}") == 5  # + order, lines, timeline

@@ -18,12 +18,13 @@ from portal.core.time import utcnow
 from portal.notifications.models import Notification
 from tests import factories
 
-# signed-in user (1) + both header badges, unread and cart, in one statement (1) + the page's own queries
+# signed-in user (1) + both header badges, unread and cart, in one statement (1) + the page's own queries;
+# list pages also read the data versions their ETag covers (1: portal.pages.conditional)
 DASHBOARD = 7  # + latest notifications + the orders panel: open orders, last order, cart lines, tier (a partner admin)
-NOTIFICATIONS = 3  # + one page of notifications
-AUDIT_LOG = 4  # + one page of entries + their actors in one IN query
-USERS = 3  # + one page of users with their partner joined
-PARTNERS = 3  # + one page of partners with their channel manager joined
+NOTIFICATIONS = 4  # + versions + one page of notifications
+AUDIT_LOG = 5  # + versions + one page of entries + their actors in one IN query
+USERS = 4  # + versions + one page of users with their partner joined
+PARTNERS = 4  # + versions + one page of partners with their channel manager joined
 
 
 @pytest.fixture(autouse=True)
@@ -77,7 +78,7 @@ def test_the_dashboard_runs_the_same_three_queries_for_3_or_60_notifications(db,
     assert few == many == DASHBOARD
 
 
-def test_the_notification_list_runs_the_same_three_queries_for_3_or_60_notifications(db, login, statements):
+def test_the_notification_list_runs_the_same_four_queries_for_3_or_60_notifications(db, login, statements):
     me = factories.vendor(Role.TRAINER)
     login(me)
 
@@ -95,7 +96,7 @@ def test_the_notification_list_runs_the_same_three_queries_for_3_or_60_notificat
     assert few == many == NOTIFICATIONS
 
 
-def test_the_audit_log_runs_the_same_four_queries_for_3_or_60_entries_by_different_people(db, login,
+def test_the_audit_log_runs_the_same_five_queries_for_3_or_60_entries_by_different_people(db, login,
                                                                                          statements):
     admin = factories.vendor(email="qc-admin@vendor.test")
     login(admin)
@@ -117,7 +118,7 @@ def test_the_audit_log_runs_the_same_four_queries_for_3_or_60_entries_by_differe
     assert few == many == AUDIT_LOG
 
 
-def test_the_users_list_runs_the_same_three_queries_for_3_or_60_users_of_different_partners(login, statements):
+def test_the_users_list_runs_the_same_four_queries_for_3_or_60_users_of_different_partners(login, statements):
     admin = factories.vendor(email="qc-admin@vendor.test", name="Aaron Admin")
     login(admin)
 
@@ -134,7 +135,7 @@ def test_the_users_list_runs_the_same_three_queries_for_3_or_60_users_of_differe
     assert few == many == USERS
 
 
-def test_the_partners_list_runs_the_same_three_queries_for_3_or_60_partners_with_different_managers(
+def test_the_partners_list_runs_the_same_four_queries_for_3_or_60_partners_with_different_managers(
         login, statements):
     admin = factories.vendor(email="qc-admin@vendor.test")
     login(admin)

@@ -198,8 +198,8 @@ def _form(body: OrderCreate) -> dict:
 def list_orders(user, query: OrderListQuery) -> OrderPage:
     filters = orders.Filters(status=query.status or "", po=query.po.strip(), sku=query.sku.strip(),
                              date_from=query.date_from, date_to=query.date_to)
-    stmt, params = orders.list_orders(user, filters, user.timezone or "UTC", staff=True)
-    page = paginate(stmt, query.page, query.per_page, params=params)
+    stmt = orders.list_orders(user, filters, user.timezone or "UTC", staff=True)
+    page = paginate(stmt, query.page, query.per_page)
     return OrderPage(items=[OrderSummary(**_summary_fields(order)) for order in page.items], page=page.number,
                      per_page=page.size, has_next=page.has_next)
 
