@@ -26,6 +26,7 @@ PERIODIC: list[tuple[str, int]] = [
     ("jobs.maintenance.purge_expired_tokens", 3600),
     ("jobs.mail.deliver_pending", 300),
     ("jobs.maintenance.optimize_search_index", 86400),
+    ("jobs.partners.quarterly_tier_review", 86400),  # runs the review once, at the start of each quarter
 ]
 
 

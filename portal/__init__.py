@@ -86,21 +86,24 @@ def _register_blueprints(app: Flask) -> None:
     from portal.blueprints import (
         account,
         api,
+        applications,
         audit,
         auth,
         cart,
         catalogue,
         catalogue_admin,
         errors,
+        evaluations,
         main,
         notifications,
         order_queue,
         orders,
         partners,
+        tiers,
         users,
     )
 
-    for module in (auth, main, account, catalogue, catalogue_admin, cart, orders, order_queue, partners, users,
-                   notifications, audit, errors):
+    for module in (auth, main, account, applications, catalogue, catalogue_admin, cart, orders, order_queue, partners,
+                   evaluations, tiers, users, notifications, audit, errors):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp, url_prefix="/api/v1")

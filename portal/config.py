@@ -80,6 +80,7 @@ def load(instance_path: str) -> dict:
         "INVITE_TOKEN_DAYS": 7,
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
         "LOGIN_LIMIT_PER_IP": os.environ.get("LOGIN_LIMIT_PER_IP", "30 per 15 minutes"),
+        "APPLY_LIMIT_PER_IP": os.environ.get("APPLY_LIMIT_PER_IP", "5 per hour"),  # "Become a partner" sends
         "RATELIMIT_ENABLED": True,
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",

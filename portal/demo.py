@@ -38,6 +38,7 @@ from portal.orders.models import (
     ReturnRequest,
     ShippingAddress,
 )
+from portal.partners import demo as partners_demo
 from portal.partners.models import Partner
 
 DEMO_PASSWORD = "portal-demo"
@@ -177,6 +178,8 @@ def seed(scale: str = "small") -> str:
     summary = f"{added} users added"
     if scale == "large":
         summary += "; " + _seed_large(password_hash, manager.id)
+    if lifecycle := partners_demo.seed(scale):  # applications, agreements, tier requirements, evaluations
+        summary += "; " + lifecycle
     optimize_search_index()  # the products were written one by one through the index's triggers
     db.session.commit()
     return summary

@@ -17,4 +17,15 @@ from portal.orders.models import (  # noqa: F401
     Setting,
     ShippingAddress,
 )
-from portal.partners.models import Partner  # noqa: F401
+from portal.partners.models import (  # noqa: F401
+    Agreement,
+    Application,
+    ApplicationReview,
+    ApplicationScore,
+    Evaluation,
+    EvaluationAction,
+    Partner,
+    ScorecardCriterion,
+    TierChange,
+    TierReview,
+)

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import functools
+from datetime import timedelta
 
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
 from portal.accounts.models import User
-from portal.catalogue.models import Category, Product
+from portal.catalogue.models import Category, Product, Tier
 from portal.core.permissions import Role
 from portal.core.time import utcnow
 from portal.orders.models import Order, OrderEvent, OrderLine
-from portal.partners.models import Partner
+from portal.partners.models import Agreement, Application, Partner
 
 PASSWORD = "correct horse battery"
 
@@ -130,3 +131,57 @@ def order_with_line(placer: User, product: Product | None = None, quantity: int 
         OrderEvent(order_id=order.id, actor_id=placer.id, from_status="", to_status="submitted")])
     _session().flush()
     return order
+# --- partner lifecycle (portal.partners) --------------------------------------------------------------
+
+class ApplicationFactory(Base):
+    class Meta:
+        model = Application
+
+    number = factory.Sequence(lambda n: f"APP-T{n:05d}")
+    status = "new"
+    company = factory.Sequence(lambda n: f"Applicant {n} GmbH")
+    country = "Germany"
+    region = "EMEA"
+    partner_type = "reseller"
+    website = factory.Sequence(lambda n: f"https://www.applicant{n}.example")
+    domain = factory.Sequence(lambda n: f"applicant{n}.example")
+    company_id = None
+    contact_name = factory.Sequence(lambda n: f"Applicant Contact {n}")
+    contact_email = factory.Sequence(lambda n: f"contact{n}@applicant.example")
+    contact_phone = ""
+    employees = "11-50"
+    revenue_band = "1m-10m"
+    markets = "DACH"
+    industries = "Manufacturing"
+    certifications = ""
+    motivation = "We sell networks to factories."
+    locale = "en"
+    review_count = 0
+
+
+class TierFactory(Base):
+    class Meta:
+        model = Tier
+
+    name = factory.Sequence(lambda n: f"Tier {n}")
+    rank = factory.Sequence(lambda n: n)
+    discount_bp = 0
+    min_revenue_cents = 0
+    min_certified = 0
+
+
+class AgreementFactory(Base):
+    class Meta:
+        model = Agreement
+
+    partner = factory.SubFactory(PartnerFactory)
+    partner_id = factory.SelfAttribute("partner.id")
+    starts_on = factory.LazyFunction(lambda: utcnow().date() - timedelta(days=200))
+    ends_on = factory.LazyFunction(lambda: utcnow().date() + timedelta(days=165))
+    annual_target_cents = 100_000_000
+    exit_terms = "90 days' notice by either side."
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        kwargs.pop("partner", None)
+        return super()._create(model_class, *args, **kwargs)

@@ -264,8 +264,8 @@ def listable_roles(actor) -> list[Role]:
     return [Role.PARTNER_USER, Role.PARTNER_ADMIN]
 
 
-def invite_user(actor, email: str, name: str, role: str, partner_id: int | None) -> User:
-    """Create an account without a password and e-mail an invitation link.
+def invite_user(actor, email: str, name: str, role: str, partner_id: int | None, locale: str | None = None) -> User:
+    """Create an account without a password and e-mail an invitation link (in ``locale``, else the actor's).
 
     A partner admin may invite only into their own company and only partner roles; vendor
     roles carry no partner, partner roles need one the actor may see."""
@@ -296,7 +296,7 @@ def invite_user(actor, email: str, name: str, role: str, partner_id: int | None)
     if errors:
         raise Invalid(errors)
     user = User(email=email, name=name, role=role, partner_id=partner_id, active=True,
-                locale=actor.locale)
+                locale=locale or actor.locale)
     db.session.add(user)
     db.session.flush()
     send_invitation(actor, user)

@@ -179,7 +179,7 @@ FILE_SAVED = {"image": _l("Image saved."), "datasheet": _l("Datasheet saved.")}
 FILE_REMOVED = {"image": _l("Image removed."), "datasheet": _l("Datasheet removed.")}
 
 
-def _commit_files(change: files.Change) -> None:
+def commit_files(change: files.Change) -> None:
     """Commit, then remove the file no longer used; a failed commit removes the new file instead."""
     try:
         db.session.commit()
@@ -205,7 +205,7 @@ def _upload_file(product_id: int, kind: str):
         except Invalid as exc:
             apply_errors(form, exc)
         else:
-            _commit_files(change)
+            commit_files(change)
             flash(FILE_SAVED[kind], "success")
             return redirect_to(url_for("catalogue_admin.edit", product_id=product_id))
     db.session.rollback()
@@ -217,7 +217,7 @@ def _upload_file(product_id: int, kind: str):
 @require(Permission.MANAGE_CATALOGUE)
 def remove_file(product_id: int, kind: str):
     # CSRF: checked app-wide (CSRFProtect) before the view runs
-    _commit_files(files.remove(current_user, product_id, kind))
+    commit_files(files.remove(current_user, product_id, kind))
     flash(FILE_REMOVED[kind], "success")
     return redirect_to(url_for("catalogue_admin.edit", product_id=product_id))
 

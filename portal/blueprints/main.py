@@ -13,6 +13,7 @@ from portal.core.htmx import render
 from portal.core.permissions import public, require
 from portal.notifications import service as notifications
 from portal.orders import dashboard as orders
+from portal.partners import dashboard as partners
 
 bp = Blueprint("main", __name__)
 
@@ -32,6 +33,7 @@ PANELS: tuple[Panel, ...] = (
     Panel("orders/_dashboard.html", orders.partner_panel),
     Panel("order_queue/_dashboard.html", orders.reviewer_panel),
     Panel("users/_dashboard.html", accounts.admin_panel),
+    Panel("partners/_dashboard.html", partners.dashboard_panel),
     Panel("notifications/_dashboard.html", notifications.dashboard_panel),
 )
 

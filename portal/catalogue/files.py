@@ -89,8 +89,9 @@ def check(kind: str, data: bytes) -> str:
     return content_type
 
 
-def _write(data: bytes, content_type: str) -> str:
-    """Store ``data`` under a new random key: a temporary file in the same directory, then a rename."""
+def store(data: bytes, content_type: str) -> str:
+    """Store ``data`` (of a type in ``EXTENSIONS``) under a new random key — also other areas' uploads: a
+    temporary file in the same directory, then a rename."""
     folder = upload_dir()
     folder.mkdir(parents=True, exist_ok=True)
     key = f"{secrets.token_urlsafe(24)}.{EXTENSIONS[content_type]}"
@@ -129,12 +130,12 @@ def _state(product: Product, kind: str) -> dict:
             "datasheet_type": product.datasheet_type}
 
 
-def _original_name(filename: str | None) -> str:
-    """The uploader's file name for the download (no directories, no control characters, ≤ 200)."""
+def pdf_name(filename: str | None, fallback: str = "datasheet.pdf") -> str:
+    """The uploader's name of a PDF for the download (no directories, no control characters, ≤ 200)."""
     name = re.split(r"[\\/]", filename or "")[-1]
     name = "".join(ch for ch in name if ch.isprintable()).strip()
     if not name:
-        name = "datasheet.pdf"
+        name = fallback
     if not name.lower().endswith(".pdf"):
         name = f"{name[:196]}.pdf"
     if len(name) > 200:
@@ -152,13 +153,13 @@ def attach(actor, product_id: int, kind: str, data: bytes, filename: str | None)
     product = get_product(actor, product_id)
     content_type = check(kind, data)
     before = _state(product, kind)
-    key = _write(data, content_type)
+    key = store(data, content_type)
     try:
         if kind == "image":
             product.image_key, product.image_type = key, content_type
         else:
             product.datasheet_key, product.datasheet_type = key, content_type
-            product.datasheet_name = _original_name(filename)
+            product.datasheet_name = pdf_name(filename)
         db.session.flush()
         audit.record(actor, f"product.{kind}_uploaded", product, before=before, after=_state(product, kind),
                      summary=f"{product.sku} {product.name}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.time import UTCDateTime, utcnow
@@ -13,7 +13,8 @@ from portal.extensions import db
 
 
 class Tier(db.Model):
-    """A partner tier; ``discount_bp`` is in basis points (1000 = 10.00 %)."""
+    """A partner tier; ``discount_bp`` is in basis points (1000 = 10.00 %). ``rank`` orders the tiers (higher is
+    better); a partner qualifies for a tier when both requirements are met (portal.partners.tiers)."""
 
     __tablename__ = "tiers"
     __table_args__ = (CheckConstraint("discount_bp >= 0 AND discount_bp <= 10000", name="discount_range"),)
@@ -22,6 +23,8 @@ class Tier(db.Model):
     name: Mapped[str] = mapped_column(String(60), unique=True)
     rank: Mapped[int] = mapped_column(Integer, default=0)
     discount_bp: Mapped[int] = mapped_column(Integer, default=0)
+    min_revenue_cents: Mapped[int] = mapped_column(BigInteger, default=0)  # trailing-12-month revenue
+    min_certified: Mapped[int] = mapped_column(Integer, default=0)  # currently certified people
 
 
 class Category(db.Model):

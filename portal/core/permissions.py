@@ -48,16 +48,25 @@ class Permission(enum.StrEnum):
     MANAGE_CATALOGUE = "manage_catalogue"    # products, categories, tier discounts and prices, CSV (admins)
     APPROVE_ORDERS = "approve_orders"        # vendor order queue: approve / reject (scoped: a manager, own partners)
     FOLLOW_COMPANY_ORDERS = "follow_company_orders"  # be told about every order of the own company (partner admins)
+    REVIEW_APPLICATIONS = "review_applications"  # partner applications: list, read, score
+    DECIDE_APPLICATIONS = "decide_applications"  # approve / reject applications, configure the scorecard
+    MANAGE_TIERS = "manage_tiers"            # tier requirements, tier reviews and their confirmation
+    WRITE_EVALUATIONS = "write_evaluations"  # quarterly evaluations (scoped: a manager, own partners)
+    VIEW_PARTNERSHIP = "view_partnership"    # a partner's own tier, agreement and evaluations
+    ACKNOWLEDGE_EVALUATIONS = "acknowledge_evaluations"  # a partner admin acknowledges a shared evaluation
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.ADMIN: frozenset(Permission) - {Permission.PLACE_ORDERS, Permission.FOLLOW_COMPANY_ORDERS},
+    Role.ADMIN: frozenset(Permission) - {Permission.PLACE_ORDERS, Permission.FOLLOW_COMPANY_ORDERS,
+                                         Permission.VIEW_PARTNERSHIP, Permission.ACKNOWLEDGE_EVALUATIONS},
     Role.CHANNEL_MANAGER: frozenset({Permission.VIEW_PARTNERS, Permission.VIEW_AUDIT, Permission.USE_API,
-                                    Permission.APPROVE_ORDERS}),
+                                    Permission.APPROVE_ORDERS, Permission.REVIEW_APPLICATIONS,
+                                    Permission.WRITE_EVALUATIONS}),
     Role.TRAINER: frozenset({Permission.USE_API}),
     Role.PARTNER_ADMIN: frozenset({Permission.MANAGE_USERS, Permission.VIEW_AUDIT, Permission.USE_API,
-                                  Permission.PLACE_ORDERS, Permission.FOLLOW_COMPANY_ORDERS}),
-    Role.PARTNER_USER: frozenset({Permission.USE_API, Permission.PLACE_ORDERS}),
+                                  Permission.PLACE_ORDERS, Permission.FOLLOW_COMPANY_ORDERS,
+                                  Permission.VIEW_PARTNERSHIP, Permission.ACKNOWLEDGE_EVALUATIONS}),
+    Role.PARTNER_USER: frozenset({Permission.USE_API, Permission.PLACE_ORDERS, Permission.VIEW_PARTNERSHIP}),
 }
 
 

@@ -68,6 +68,7 @@ class Order(db.Model):
         Index("ix_orders_status_created", "status", "created_at", "id"),  # the vendor queue, oldest first
         Index("ix_orders_created", "created_at", "id"),  # the vendor's list of all orders, newest first
         Index("ix_orders_po_number", "po_number"),  # ... and its lookup by PO number
+        Index("ix_orders_partner_delivered", "partner_id", "delivered_at"),  # revenue (portal.partners.tiers)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from urllib.parse import urlsplit
+
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, false, select, true
 from sqlalchemy.orm import joinedload
@@ -12,7 +16,8 @@ from portal.core.permissions import Permission, Role
 from portal.extensions import db
 from portal.partners.models import Partner, PartnerStatus, PartnerType
 
-FIELDS = ["name", "type", "region", "status", "status_reason", "channel_manager_id"]
+FIELDS = ["name", "type", "region", "status", "status_reason", "channel_manager_id", "tier_id", "country",
+          "website", "company_id"]
 
 
 def partner_scope(actor, partner_id_column) -> ColumnElement[bool]:
@@ -94,7 +99,88 @@ def get_partner(actor, partner_id: int) -> Partner:
     return partner
 
 
-def _validate(data: dict, partner: Partner | None) -> dict[str, list[str]]:
+# --- text typed by people --------------------------------------------------------------------------
+
+def clean_text(value, limit: int, multiline: bool = False) -> tuple[str, str | None]:
+    """``value`` trimmed (line breaks as ``\n``) and the problem with it, if any: a control character
+    (tab and, in multi-line text, line breaks are fine) or more than ``limit`` characters."""
+    text = str(value or "").replace("\r\n", "\n").strip()
+    allowed = "\t\n" if multiline else "\t"
+    if any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text):
+        return text, _("Remove the control characters from this text.")
+    if len(text) > limit:
+        return text, _("At most %(n)s characters.", n=limit)
+    return text, None
+
+
+def take_text(data: dict, name: str, limit: int, errors: dict[str, list[str]], missing: str | None = None,
+              multiline: bool = False) -> str:
+    """The cleaned text of field ``name``; its problem (or ``missing`` when it is required and empty) goes to
+    ``errors``."""
+    text, problem = clean_text(data.get(name), limit, multiline)
+    if problem:
+        errors[name] = [problem]
+    elif missing and not text:
+        errors[name] = [missing]
+    return text
+
+
+WEBSITE_MAX = 200
+COMPANY_ID_MAX = 40
+_HOST = re.compile(r"(?=.{4,200}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}")
+_COMPANY_ID = re.compile(r"[A-Z0-9]{4,40}")
+
+
+def normalise_website(raw: str) -> tuple[str, str]:
+    """(the address to keep, its domain for duplicate detection): ``https://www.Acme.com/x`` →
+    (``https://www.acme.com/x``, ``acme.com``). ValueError with a message for a bad address."""
+    text = (raw or "").strip()
+    if not re.match(r"(?i)https?://", text):
+        text = "https://" + text
+    try:
+        parts = urlsplit(text)
+        host = (parts.hostname or "").lower().rstrip(".")
+    except ValueError:
+        host = ""
+    if not _HOST.fullmatch(host) or parts.username or parts.password or any(ch.isspace() for ch in text):
+        raise ValueError(_("Enter the company's web address, e.g. https://www.example.com."))
+    domain = host[4:] if host.startswith("www.") else host
+    return text, domain
+
+
+def normalise_company_id(raw: str | None) -> str | None:
+    """A company ID (e.g. an 18-character unified social credit code) without spaces, dots, dashes or
+    slashes, in capitals, or None when empty; ValueError with a message when it is not one."""
+    text = re.sub(r"[\s./-]", "", raw or "").upper()
+    if not text:
+        return None
+    if not _COMPANY_ID.fullmatch(text):
+        raise ValueError(_("Enter the company ID with letters and digits only (4 to 40)."))
+    return text
+
+
+def _profile(data: dict, errors: dict[str, list[str]]) -> dict:
+    """The optional profile fields (country, website, company ID), cleaned; problems go to ``errors``."""
+    country = take_text(data, "country", 60, errors)
+    website, problem = clean_text(data.get("website"), WEBSITE_MAX)
+    domain = None
+    if problem:
+        errors["website"] = [problem]
+    elif website:
+        try:
+            website, domain = normalise_website(website)
+        except ValueError as exc:
+            errors["website"] = [str(exc)]
+    try:
+        company_id = normalise_company_id(data.get("company_id"))
+    except ValueError as exc:
+        errors["company_id"] = [str(exc)]
+        company_id = None
+    return {"country": country, "website": website, "domain": domain, "company_id": company_id}
+
+
+def validate_partner(data: dict, partner: Partner | None) -> dict[str, list[str]]:
+    """Every problem with a partner record's fields at once (field → messages)."""
     from portal.accounts.models import User
 
     errors: dict[str, list[str]] = {}
@@ -115,11 +201,26 @@ def _validate(data: dict, partner: Partner | None) -> dict[str, list[str]]:
         data.get("status_reason") or ""
     ).strip():
         errors["status_reason"] = [_("Give a reason for suspending or terminating the partner.")]
+    else:
+        _text, problem = clean_text(data.get("status_reason"), 500, multiline=True)
+        if problem:
+            errors["status_reason"] = [problem]
+    if (problem := clean_text(name, 160)[1]) and "name" not in errors:
+        errors["name"] = [problem]
+    if (problem := clean_text(data.get("region"), 60)[1]) and "region" not in errors:
+        errors["region"] = [problem]
     manager_id = data.get("channel_manager_id")
     if manager_id is not None:
         manager = db.session.get(User, manager_id)
         if manager is None or manager.role != Role.CHANNEL_MANAGER or not manager.active:
             errors["channel_manager_id"] = [_("Choose an active channel manager.")]
+    tier_id = data.get("tier_id")
+    if tier_id is not None:
+        from portal.catalogue.models import Tier
+
+        if db.session.get(Tier, tier_id) is None:
+            errors["tier_id"] = [_("Choose one of the tiers.")]
+    _profile(data, errors)
     return errors
 
 
@@ -128,8 +229,9 @@ def save_partner(actor, data: dict, partner_id: int | None = None) -> Partner:
     if not actor.can(Permission.MANAGE_PARTNERS):
         raise Forbidden(_("You do not have permission to do that."))
     partner = get_partner(actor, partner_id) if partner_id else None
-    if errors := _validate(data, partner):
+    if errors := validate_partner(data, partner):
         raise Invalid(errors)
+    profile = _profile(data, {})
     before = audit.snapshot(partner, FIELDS) if partner else None
     if partner is None:
         partner = Partner()
@@ -140,6 +242,10 @@ def save_partner(actor, data: dict, partner_id: int | None = None) -> Partner:
     partner.status = data.get("status") or PartnerStatus.ACTIVE
     partner.status_reason = (data.get("status_reason") or "").strip() if partner.status != "active" else ""
     partner.channel_manager_id = data.get("channel_manager_id")
+    # the price book tier (a tier review proposes changes; an admin may also set it here, audited the same)
+    partner.tier_id = data.get("tier_id")
+    for name, value in profile.items():
+        setattr(partner, name, value)
     db.session.flush()
     entry = audit.record(actor, "partner.created" if before is None else "partner.updated", partner,
                          partner_id=partner.id, before=before, after=audit.snapshot(partner, FIELDS),
@@ -147,6 +253,15 @@ def save_partner(actor, data: dict, partner_id: int | None = None) -> Partner:
     if before is not None and before["status"] != partner.status:
         _announce_status(partner, entry)
     return partner
+
+
+def change_status(actor, partner_id: int, status: str, reason: str) -> Partner:
+    """Suspend, terminate or reactivate a partner from its page: the edit's rules (a reason for a suspension
+    or termination, audited, the partner's people told), the other fields as they are."""
+    partner = get_partner(actor, partner_id)
+    data = {name: getattr(partner, name) for name in FIELDS}
+    data.update(status=status, status_reason=reason)
+    return save_partner(actor, data, partner_id)
 
 
 def _announce_status(partner: Partner, entry) -> None:
@@ -175,3 +290,18 @@ def channel_managers():
     return db.session.scalars(
         select(User).where(User.role == Role.CHANNEL_MANAGER, User.active.is_(True)).order_by(User.name)
     ).all()
+
+
+def recent_activity(actor, partner: Partner, size: int = 8) -> dict:
+    """The partner page's activity: its latest orders and (for whoever may read the audit log) audit entries.
+    Deals and certifications join here when their areas are part of the portal."""
+    from portal.orders.models import Order
+
+    orders = list(db.session.scalars(select(Order).where(Order.partner_id == partner.id, partner_scope(
+        actor, Order.partner_id)).order_by(Order.created_at.desc(), Order.id.desc()).limit(size)))
+    entries = []
+    if actor.can(Permission.VIEW_AUDIT):
+        entries = list(db.session.scalars(audit.visible_entries(actor, partner_scope).where(
+            audit.AuditEntry.partner_id == partner.id).order_by(audit.AuditEntry.at.desc(),
+                                                                audit.AuditEntry.id.desc()).limit(size)))
+    return {"orders": orders, "audit": entries}

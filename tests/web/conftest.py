@@ -52,3 +52,14 @@ def notices(app):
             return [notice.text for notice in service.page_of(user, 1, 100).items]
 
     return read
+
+
+@pytest.fixture
+def admin(db, login):
+    """An admin, Ada Admin, signed in (committed: an error page rolls the session back)."""
+    from tests import factories
+
+    user = factories.vendor(name="Ada Admin")
+    db.session.commit()
+    login(user)
+    return user

@@ -21,7 +21,8 @@ def partner_form(**changes) -> dict:
 def form_data(partner: Partner, **changes) -> dict:
     """The edit form as the browser sends it, with ``changes`` made by the user."""
     current = {"name": partner.name, "type": partner.type, "region": partner.region, "status": partner.status,
-               "status_reason": partner.status_reason, "channel_manager_id": partner.channel_manager_id or ""}
+               "status_reason": partner.status_reason, "channel_manager_id": partner.channel_manager_id or "",
+               "tier_id": partner.tier_id or ""}
     return partner_form(**{**current, **changes})
 
 
@@ -206,3 +207,31 @@ def test_roles_without_partner_access_get_403(client, login, db, role):
     assert client.get("/partners/").status_code == 403
     assert client.get(f"/partners/{partner.id}").status_code == 403
     assert client.get("/partners/new").status_code == 403
+
+
+def test_an_admin_sets_a_partners_tier_on_its_form_and_the_change_is_audited(client, admin, db):
+    from portal.catalogue.models import Tier
+
+    silver, gold = Tier(name="Silver T", rank=11, discount_bp=500), Tier(name="Gold T", rank=12, discount_bp=1000)
+    db.session.add_all([silver, gold])
+    partner = factories.PartnerFactory(tier_id=None)
+    db.session.flush()
+    partner.tier_id = silver.id
+    db.session.commit()
+    page = client.get(f"/partners/{partner.id}/edit").get_data(as_text=True)
+    assert f'<option selected value="{silver.id}">Silver T</option>' in page or \
+        f'<option value="{silver.id}" selected>Silver T</option>' in page
+    response = client.post(f"/partners/{partner.id}/edit", data=form_data(partner, tier_id=gold.id))
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Partner, partner.id).tier_id == gold.id
+    [entry] = audit_entries(db, "partner.updated")
+    assert (entry.before["tier_id"], entry.after["tier_id"]) == (silver.id, gold.id)
+
+
+def test_a_tier_that_does_not_exist_is_refused_next_to_the_field(client, admin, db):
+    partner = factories.PartnerFactory()
+    db.session.commit()
+    response = client.post(f"/partners/{partner.id}/edit", data=form_data(partner, tier_id=987654))
+    assert response.status_code == 422
+    assert 'id="tier_id-error">Choose one of the tiers.' in response.get_data(as_text=True)

@@ -86,6 +86,7 @@ class Operation:
     query: type[BaseModel] | None = None
     headers: tuple[Header, ...] = ()
     also: dict[int, str] = field(default_factory=dict)
+    public: bool = False
 
 
 OPERATIONS: list[Operation] = []
@@ -108,9 +109,13 @@ def _bearer_token():
 def operation(rule: str, method: str = "GET", *, summary: str, response: type[BaseModel] | None = None,
               body: type[BaseModel] | None = None, permission: Permission | None = Permission.USE_API,
               tags: tuple[str, ...] = (), status: int = 200, query: type[BaseModel] | None = None,
-              headers: tuple[Header, ...] = (), also: dict[int, str] | None = None) -> Callable:
+              headers: tuple[Header, ...] = (), also: dict[int, str] | None = None, public: bool = False,
+              limit: Callable[[], str] | str | None = None) -> Callable:
     """Declare an API endpoint. The view receives ``(user, body?, **url_args)`` and returns a model, or
     ``(model, status)`` for one of the other success statuses documented in ``also`` (e.g. a replay → 200).
+
+    ``public``: no token needed (the view gets ``None`` as the user), like a public page's twin.
+    ``limit``: a Flask-Limiter limit per client address (429 beyond it).
 
     With ``query=Model`` the query string is validated into that model (a value breaking it → 422 with
     field messages, like a body) and passed as ``query=``; its fields are documented as query parameters.
@@ -119,10 +124,10 @@ def operation(rule: str, method: str = "GET", *, summary: str, response: type[Ba
     def decorate(view: Callable) -> Callable:
         @wraps(view)
         def endpoint(**kwargs):
-            token = _bearer_token()
-            if token is None:
+            token = None if public else _bearer_token()
+            if token is None and not public:
                 return error_response(401, _("Send a valid API token as 'Authorization: Bearer …'."))
-            user = token.user
+            user = token.user if token is not None else None
             if permission is not None and not user.can(permission):
                 return error_response(403, _("You do not have permission to do that."))
             args = [user]
@@ -155,10 +160,17 @@ def operation(rule: str, method: str = "GET", *, summary: str, response: type[Ba
             out.status_code = code
             return out
 
-        endpoint.required_permissions = frozenset({permission} if permission else set())
+        if public:
+            endpoint.is_public = True
+        else:
+            endpoint.required_permissions = frozenset({permission} if permission else set())
+        if limit is not None:
+            from portal.extensions import limiter
+
+            endpoint = limiter.limit(limit)(endpoint)
         bp.add_url_rule(rule, view.__name__, endpoint, methods=[method])
         OPERATIONS.append(Operation(rule, method, view.__name__, summary, response, body, permission,
-                                    list(tags), status, query, tuple(headers), dict(also or {})))
+                                    list(tags), status, query, tuple(headers), dict(also or {}), public))
         return endpoint
 
     return decorate
@@ -260,6 +272,9 @@ def build_spec() -> dict:
         doc: dict = {"summary": op.summary, "operationId": op.endpoint, "tags": op.tags,
                      "responses": {str(op.status): {"description": "OK"}, "401": error, "403": error},
                      "security": [{"bearer": []}]}
+        if op.public:  # no token: anyone may call it
+            doc["security"] = []
+            del doc["responses"]["401"], doc["responses"]["403"]
         if op.response is not None:
             doc["responses"][str(op.status)]["content"] = {"application/json": {"schema": ref(op.response)}}
         if op.body is not None:
