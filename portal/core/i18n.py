@@ -22,10 +22,10 @@ Caches — the web layer's only ones, all here:
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 
-from babel.dates import format_datetime, get_timezone
+from babel.dates import format_date, format_datetime, get_timezone
 from flask import current_app, g, has_request_context, request, session
 from flask_babel import format_decimal, get_translations
 from flask_babel import get_locale as babel_locale
@@ -89,6 +89,26 @@ def format_when(value: datetime | None, fmt: str = "medium") -> str:
     return _when(value, fmt, zone_name(), locale_name()) if value else ""
 
 
+def format_day(value: date | datetime | None, fmt: str = "medium") -> str:
+    """A calendar day (a requested delivery date, an expiry date) in the request's language, in the same
+    medium format as ``when`` ('' for none): the ``day`` filter. A datetime is taken in the user's zone."""
+    if not value:
+        return ""
+    if isinstance(value, datetime):
+        return _day_of(value, fmt, zone_name(), locale_name())
+    return _day(value, fmt, locale_name())
+
+
+@lru_cache(maxsize=FORMAT_CACHE_SIZE)
+def _day(value: date, fmt: str, locale: str) -> str:
+    return format_date(value, fmt, locale=locale)
+
+
+@lru_cache(maxsize=FORMAT_CACHE_SIZE)
+def _day_of(value: datetime, fmt: str, zone: str, locale: str) -> str:
+    return format_date(value.astimezone(get_timezone(zone)).date(), fmt, locale=locale)
+
+
 @lru_cache(maxsize=FORMAT_CACHE_SIZE)
 def _money(cents: int, currency: str, locale: str) -> str:
     return money.format_money(cents, currency, locale)
@@ -139,7 +159,7 @@ def _formatted(eval_ctx, text: str, variables: dict) -> str:
 
 def install(app) -> None:
     """For templates: ``_``/``gettext``/``ngettext``/``pgettext``/``npgettext``, the formatting filters
-    ``money``, ``when`` and ``number``, and ``current_locale()``."""
+    ``money``, ``when``, ``day`` and ``number``, and ``current_locale()``."""
     app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext, ngettext=template_ngettext,
                                  pgettext=template_pgettext, npgettext=template_npgettext, current_locale=locale_name)
-    app.jinja_env.filters.update(money=format_money, when=format_when, number=format_decimal)
+    app.jinja_env.filters.update(money=format_money, when=format_when, day=format_day, number=format_decimal)
