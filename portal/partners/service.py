@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, false, select, true
 from sqlalchemy.orm import joinedload
 
-from portal.core import audit
+from portal.core import audit, inputs
 from portal.core.errors import Forbidden, Invalid, NotFound
 from portal.core.permissions import Permission, Role
 from portal.extensions import db
@@ -107,7 +107,7 @@ def clean_text(value, limit: int, multiline: bool = False) -> tuple[str, str | N
     text = str(value or "").replace("\r\n", "\n").strip()
     allowed = "\t\n" if multiline else "\t"
     if any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text):
-        return text, _("Remove the control characters from this text.")
+        return text, str(inputs.MESSAGE)
     if len(text) > limit:
         return text, _("At most %(n)s characters.", n=limit)
     return text, None

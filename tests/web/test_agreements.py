@@ -16,6 +16,8 @@ from portal.core.time import utcnow
 from portal.partners.models import Agreement
 from tests import factories
 
+CONTROL = "Remove the control characters from this text: only tabs and line breaks are allowed."
+
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -58,7 +60,7 @@ def test_admin_adds_an_agreement_and_the_partner_page_shows_it(client, db, admin
     ("annual_target", "1e9", "Enter an amount such as 1,200,000.00."),
     ("annual_target", "99999999999999999", "That amount is too large."),
     ("annual_target", "-1", "The amount cannot be negative."),
-    ("exit_terms", "ninety\x0bdays", "Remove the control characters from this text."),
+    ("exit_terms", "ninety\x0bdays", CONTROL),
     ("exit_terms", "x" * 4001, "At most 4000 characters."),
 ])
 def test_bad_agreement_input_is_422_next_to_the_field(client, db, admin, partner, field, value, message):

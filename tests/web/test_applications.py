@@ -9,10 +9,13 @@ from sqlalchemy import func, select
 
 from portal.accounts.models import User
 from portal.core.audit import AuditEntry
+from portal.core.inputs import MESSAGE
 from portal.core.permissions import Role
 from portal.partners import scorecard
 from portal.partners.models import Application, ApplicationReview, Partner, ScorecardCriterion
 from tests import factories
+
+CONTROL = "Remove the control characters from this text: only tabs and line breaks are allowed."
 
 
 def application_form(**changes) -> dict:
@@ -86,8 +89,8 @@ def test_every_field_is_checked_at_once_and_nothing_is_written(client, db):
 
 
 @pytest.mark.parametrize(("field", "value", "message"), [
-    ("company", "Acme\x00 Networks", "Remove the control characters from this text."),
-    ("motivation", "Line one\x1b[31m red", "Remove the control characters from this text."),
+    ("company", "Acme\x00 Networks", CONTROL),
+    ("motivation", "Line one\x1b[31m red", CONTROL),
     ("company", "A" * 161, "At most 160 characters."),
     ("motivation", "x" * 4001, "At most 4000 characters."),
     ("website", "https://" + "a" * 300 + ".example", "At most 200 characters."),
@@ -210,12 +213,13 @@ def test_every_criterion_needs_a_score_from_1_to_5(client, db, admin):
     [first, *_rest] = criteria_ids(db)
     data = scores_form(db, [4, 3, 5, 2])
     data[f"score-{first}"] = "6"
-    data["comment"] = "ok\x07"
     response = client.post(f"/applications/{application.id}/score", data=data)
     assert response.status_code == 422
-    html = response.get_data(as_text=True)
-    assert f'id="score-{first}-error">Score Market coverage from 1 to 5.' in html
-    assert 'id="comment-error">Remove the control characters from this text.' in html
+    assert f'id="score-{first}-error">Score Market coverage from 1 to 5.' in response.get_data(as_text=True)
+    data[f"score-{first}"], data["comment"] = "4", "ok\x07"
+    response = client.post(f"/applications/{application.id}/score", data=data)
+    assert response.status_code == 422
+    assert f'id="comment-error">{MESSAGE}' in response.get_data(as_text=True)
     assert count(db, ApplicationReview) == 0
 
 

@@ -15,6 +15,8 @@ from portal.partners import evaluations
 from portal.partners.models import Evaluation, EvaluationAction
 from tests import factories
 
+CONTROL = "Remove the control characters from this text: only tabs and line breaks are allowed."
+
 
 def quarter_label(year: int, quarter: int) -> str:
     return f"{year}-{quarter}"
@@ -127,7 +129,7 @@ def test_sharing_needs_both_ratings(client, db, login, world):
 
 @pytest.mark.parametrize(("data", "field", "message"), [
     ({"customer_satisfaction": "6"}, "customer_satisfaction", "Rate from 1 to 5."),
-    ({"notes": "bad\x00"}, "notes", "Remove the control characters from this text."),
+    ({"notes": "bad\x00"}, "notes", CONTROL),
     ({"action-0": "Do it", "due-0": "9999-12-31"}, "due-0", "Enter a date between 2000-01-01 and 2099-12-31."),
     ({"action-0": "", "due-0": "2027-01-01"}, "action-0", "Describe the action."),
     ({"action-0": "x" * 301, "due-0": "2027-01-01"}, "action-0", "At most 300 characters."),

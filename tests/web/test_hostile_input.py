@@ -36,6 +36,8 @@ from portal.core.permissions import Role, role_has
 from portal.core.time import utcnow
 from portal.notifications.models import Notification
 from portal.orders.models import CartLine, OrderLine, ReturnLine, ReturnRequest
+from portal.partners import evaluations
+from portal.partners.models import Evaluation, TierChange, TierReview
 from tests import factories
 
 HOSTILE = [
@@ -182,11 +184,24 @@ def world(db, production_like):
             db.session.add(line)
             mine["line_id"] = line
         ids[role] = mine
+    # the partner lifecycle: an application, an agreement, an evaluation shared with the partner, a tier review
+    application = factories.ApplicationFactory()
+    agreement = factories.AgreementFactory(partner=partner)
+    evaluation = Evaluation(partner_id=partner.id, year=utcnow().year, quarter=1, status="shared",
+                            kpis=evaluations.compute_kpis(partner.id, utcnow().year, 1))
+    review = TierReview(kind="on_demand", status="done")
+    db.session.add_all([evaluation, review])
+    db.session.flush()
+    change = TierChange(review_id=review.id, partner_id=partner.id, from_tier_id=tier.id, to_tier_id=tier.id,
+                        direction="hold", revenue_cents=0, evidence={})
+    db.session.add(change)
     db.session.flush()
     db.session.commit()
     return {"people": people, "victim": victim, "partner": partner, "tier": tier, "product": product,
             "category": category, "link": link, "orders": orders, "return": waiting,
-            "delivered_line": delivered_line, "ids": ids}
+            "delivered_line": delivered_line, "ids": ids, "lifecycle": {
+                "application_id": application.id, "agreement_id": agreement.id, "evaluation_id": evaluation.id,
+                "review_id": review.id, "change_id": change.id, "step": "kpis", "decision": "dismiss"}}
 
 
 def csrf_of(client) -> str:
@@ -239,7 +254,8 @@ def path_values(world, actor: Actor, endpoint: str) -> dict:
     return {"order_id": order.id, "product_id": world["product"].id, "category_id": world["category"].id,
             "tier_id": world["tier"].id, "link_id": world["link"].id, "user_id": world["victim"].id,
             "partner_id": world["partner"].id, "return_id": world["return"].id, "kind": "image",
-            "secret": "no-such-link", "filename": "css/portal.css", "line_id": 1, **actor.ids}
+            "secret": "no-such-link", "filename": "css/portal.css", "line_id": 1, **world["lifecycle"],
+            **actor.ids}
 
 
 def baseline(world) -> dict[str, str]:
@@ -440,8 +456,8 @@ def walk_api(app, world, walk: Walk, people: list[Actor]) -> None:
 
 # Every blueprint of the app, walked one per test (they run in parallel); a test below fails when a new
 # blueprint is not in this list.
-BLUEPRINTS = ["account", "api", "audit", "auth", "cart", "catalogue", "catalogue_admin", "main", "notifications",
-              "order_queue", "orders", "partners", "static", "users"]
+BLUEPRINTS = ["account", "api", "applications", "audit", "auth", "cart", "catalogue", "catalogue_admin",
+              "evaluations", "main", "notifications", "order_queue", "orders", "partners", "static", "tiers", "users"]
 
 
 def test_the_walk_covers_every_blueprint(app):

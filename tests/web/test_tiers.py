@@ -16,6 +16,8 @@ from portal.partners.models import TierChange, TierReview
 from tests import factories
 from tests.unit.test_tier_rules import _delivered
 
+CONTROL = "Remove the control characters from this text: only tabs and line breaks are allowed."
+
 pytestmark = pytest.mark.pg
 
 
@@ -66,7 +68,7 @@ def test_admin_changes_a_tiers_requirements_and_it_is_audited(client, db, admin,
     ("min_revenue", "99999999999999999999", "That amount is too large."),
     ("min_revenue", "-5", "The amount cannot be negative."),
     ("min_certified", "1e3", "Enter a whole number from 0 to 100000."),
-    ("name", "Dia\x00mond", "Remove the control characters from this text."),
+    ("name", "Dia\x00mond", CONTROL),
 ])
 def test_bad_tier_input_is_422_next_to_the_field(client, db, admin, ladder, field, value, message):
     response = client.post("/admin/tiers", data=tier_form("new", **{field: value}))
