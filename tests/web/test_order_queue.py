@@ -142,7 +142,7 @@ def test_markup_a_partner_wrote_in_a_po_number_shows_as_text(db, client, login, 
     order = make_order(db, buyer, [(product(db, 10), 1)], po='<b>"PO"</b><!--x-->')
     login(manager)
     row = queue_row(text(client.get("/queue/", headers=EN)), order.id)
-    assert "<td>&lt;b&gt;&#34;PO&#34;&lt;/b&gt;&lt;!--x--&gt;</td>" in row and "<b>" not in row
+    assert re.search(r"<td[^>]*>&lt;b&gt;&#34;PO&#34;&lt;/b&gt;&lt;!--x--&gt;</td>", row) and "<b>" not in row
 
 
 def test_partner_users_and_trainers_have_no_queue(db, client, login, setup):
@@ -343,5 +343,5 @@ def test_the_vendors_order_page_has_everything_to_ship_against(client, login, db
     assert f'href="/partners/{partner.id}">Shipto Trading</a>' in html
     assert "placed by Bea Buyer (bea@shipto.test)" in html
     assert "Warehouse 7<br>12 Dock Road<br>Rotterdam 3011" in html
-    assert "2031-03-14" in html and "Deliver to gate B" in html
+    assert "Mar 14, 2031" in html and "Deliver to gate B" in html
     assert "Partner price" in html and "Your price" not in html
