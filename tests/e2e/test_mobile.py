@@ -19,7 +19,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 PHONE = {"width": 390, "height": 844}
 
 # what sticks out, for the failure message
-_WIDER = """() => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > innerWidth + 0.5)
+_WIDER = """() => [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > innerWidth + 0.5)
   .slice(0, 8).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className ? '.' + e.className : '')
   + ' right=' + Math.round(e.getBoundingClientRect().right))"""
 
@@ -50,8 +51,8 @@ def catalogue_add_and_check_out(page, po: str) -> None:
     fits(page)
     row = page.locator("#results tbody tr").filter(has=page.locator("td.stock-in")).first
     assert row.evaluate("e => getComputedStyle(e).display") == "block"  # stacked: a row is a block of lines
-    for part in (row.locator(".net-price"), row.locator("input[name=quantity]"), row.locator("form.add-to-cart button")):
-        on_screen(part)
+    for part in (".net-price", "input[name=quantity]", "form.add-to-cart button"):
+        on_screen(row.locator(part))
     form_id = row.locator("form.add-to-cart").get_attribute("id")
     page.locator(f"#{form_id} button").click()
     expect(page.locator(f"#{form_id} small.added")).to_be_visible()
