@@ -96,7 +96,7 @@ def test_entries_show_who_when_what_and_the_values_before_and_after(client, logi
     _response, html = page(client)
     row = html[html.index("<code>partner.updated</code>") - 300:html.index("<code>partner.updated</code>") + 600]
     assert "admin@vendor.test" in row
-    assert "5/2/24" in row  # 20:00 UTC is the next morning in Shanghai
+    assert "May 2, 2024" in row  # 20:00 UTC is the next morning in Shanghai; the medium format of every page
     assert f"Partner #{partner.id} 东风贸易有限公司" in row
     assert "status: active" in row and "status: suspended" in row
     assert "channel_manager_id: null" in row and "channel_manager_id: 7" in row
