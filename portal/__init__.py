@@ -99,11 +99,12 @@ def _register_blueprints(app: Flask) -> None:
         order_queue,
         orders,
         partners,
+        stock_alerts,
         tiers,
         users,
     )
 
     for module in (auth, main, account, applications, catalogue, catalogue_admin, cart, orders, order_queue, partners,
-                   evaluations, tiers, users, notifications, audit, errors):
+                   evaluations, tiers, users, notifications, audit, errors, stock_alerts):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp, url_prefix="/api/v1")

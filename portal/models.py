@@ -29,3 +29,4 @@ from portal.partners.models import (  # noqa: F401
     TierChange,
     TierReview,
 )
+from portal.stock_alerts.models import StockAlert  # noqa: F401

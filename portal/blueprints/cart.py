@@ -16,6 +16,7 @@ from portal.core.htmx import is_partial, redirect_to, render
 from portal.core.permissions import Permission, require
 from portal.extensions import db
 from portal.orders import cart
+from portal.stock_alerts import service as stock_alerts
 
 bp = Blueprint("cart", __name__, url_prefix="/cart")
 
@@ -57,7 +58,8 @@ def add():
         line = cart.add(current_user, product_id, entered)
     except Invalid as exc:  # refused before anything was written
         product = cart.orderable_product(product_id)
-        context = {"product": product, "entered": entered, "error": exc.field_errors.get("quantity", [])}
+        context = {"product": product, "entered": entered, "error": exc.field_errors.get("quantity", []),
+                   "waiting": product.id in stock_alerts.waiting_for(current_user, [product.id])}
         if is_partial():
             return _with_badge(render("cart/_add_form.html", status=422, **context))
         return render("cart/add.html", status=422, **context)

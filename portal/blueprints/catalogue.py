@@ -13,6 +13,8 @@ from portal.core.pagination import page_number
 from portal.core.permissions import require
 from portal.pages import conditional
 from portal.partners.models import Partner
+from portal.stock_alerts import service as stock_alerts
+from portal.stock_alerts.models import StockAlert
 
 bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
 
@@ -25,15 +27,17 @@ def _view(filters: CatalogueFilters, user) -> service.PriceView:
 
 @bp.get("/")
 @require()
-@conditional(Product, Category, Tier, ProductTierPrice, Partner)
+@conditional(Product, Category, Tier, ProductTierPrice, Partner, StockAlert)
 def index():
     filters = CatalogueFilters.from_args(request.args)
     view = _view(filters, current_user)
     page = service.products_page(current_user, view, filters.q, filters.category, filters.sort, filters.in_stock,
                                  page_number(), PAGE_SIZE)
     products = service.rows(page.items, view)
+    # only pages with products out of stock ask which of them the reader waits for
+    waiting = stock_alerts.waiting_for(current_user, [p.id for p in products if p.stock_status == "out"])
     context = {"page": page, "products": products, "filters": filters, "view": view,
-               "sorts": service.SORTS}
+               "sorts": service.SORTS, "waiting": waiting}
     if is_partial():  # live search: the results block only, no categories or tiers to load
         return render("catalogue/index.html", "results", **context)
     return render("catalogue/index.html", "results", categories=service.categories(),
@@ -44,8 +48,10 @@ def index():
 @require()
 def product(product_id: int):
     view = _view(CatalogueFilters.from_args(request.args), current_user)
-    return render("catalogue/product.html", product=service.get_product(current_user, view, product_id),
-                  view=view, files=files.loaded(product_id), links=service.product_links(product_id))
+    found = service.get_product(current_user, view, product_id)
+    waiting = stock_alerts.waiting_for(current_user, [found.id] if found.stock_status == "out" else [])
+    return render("catalogue/product.html", product=found, view=view, files=files.loaded(product_id),
+                  links=service.product_links(product_id), waiting=found.id in waiting)
 
 
 @bp.get("/<id:product_id>/<any(image, datasheet):kind>")

@@ -24,6 +24,7 @@ from portal.core.permissions import Permission
 from portal.core.urls import safe_next
 from portal.extensions import db
 from portal.orders.models import OrderLine
+from portal.stock_alerts import service as stock_alerts
 
 FIELDS = ["sku", "name", "description", "category_id", "list_price_cents", "currency", "unit",
           "stock_on_hand", "min_order_qty", "active"]
@@ -196,6 +197,7 @@ def save_product(actor, data: dict, product_id: int | None = None) -> Product:
     db.session.flush()
     audit.record(actor, "product.created" if before is None else "product.updated", product, before=before,
                  after=audit.snapshot(product, FIELDS), summary=f"{product.sku} {product.name}")
+    stock_alerts.release([product.id])  # back in stock (or active again): those waiting are told
     return product
 
 

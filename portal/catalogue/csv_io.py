@@ -26,6 +26,7 @@ from portal.core import audit, money
 from portal.core import csv as csv_file
 from portal.core.errors import Invalid
 from portal.extensions import db
+from portal.stock_alerts import service as stock_alerts
 
 COLUMNS = ["sku", "name", "description", "category", "list_price", "currency", "unit", "stock_on_hand",
            "min_order_qty", "active"]
@@ -168,6 +169,8 @@ def _upsert(actor, parsed: list[tuple[dict, str]]) -> ImportSummary:
         else:
             summary.updated += 1
     db.session.flush()
+    if summary.updated:  # back in stock: those waiting are told
+        stock_alerts.release(product.id for product in existing.values())
     if summary.created or summary.updated:
         optimize_search_index()  # a bulk write leaves the search index in many small pieces
     return summary

@@ -35,6 +35,7 @@ from portal.notifications.service import notify
 from portal.orders.models import Credit, CreditLine, Order, OrderEvent, OrderLine, ReturnLine, ReturnRequest
 from portal.partners.models import Partner
 from portal.partners.service import partner_scope, require_trading, scope_of
+from portal.stock_alerts import service as stock_alerts
 
 REASON_MAX = 500
 RETURN_REASON_MAX = 1000
@@ -179,6 +180,8 @@ def cancel(user, order_id: int, reason: str = "") -> Order:
                                    .values(stock_on_hand=Product.stock_on_hand + quantity)
                                    .execution_options(synchronize_session=False))
     db.session.refresh(order)
+    if before == "approved":
+        stock_alerts.release(product_id for product_id, _quantity in lines)
     record_transition(user, order, before, "cancelled", reason)
     return order
 
@@ -354,6 +357,7 @@ def accept_return(user, return_id: int, restock: bool = False) -> Credit:
                     db.session.execute(update(Product).where(Product.id == line.product_id)
                                        .values(stock_on_hand=Product.stock_on_hand + q)
                                        .execution_options(synchronize_session=False))
+            stock_alerts.release(line.product_id for _q, line in rows if line.product_id is not None)
     db.session.refresh(order)
     audit.record(user, "credit.created", credit, partner_id=order.partner_id,
                  after={"number": credit.number, "return": request_.number, "order": order.number,

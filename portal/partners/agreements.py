@@ -21,6 +21,7 @@ from sqlalchemy import func, select, update
 from portal.catalogue import files
 from portal.core import audit
 from portal.core.errors import Conflict, Forbidden, Invalid, NotFound
+from portal.core.i18n import format_day
 from portal.core.money import from_cents, parse_amount_text
 from portal.core.permissions import Permission
 from portal.core.time import utcnow
@@ -113,7 +114,7 @@ def _clean(data: dict, partner_id: int, agreement_id: int | None) -> dict:
             Agreement.starts_on <= ends, Agreement.ends_on >= starts).limit(1))
         if clash is not None:
             errors["starts_on"] = [_("Overlaps the agreement from %(start)s to %(end)s.",
-                                     start=clash.starts_on.isoformat(), end=clash.ends_on.isoformat())]
+                                     start=format_day(clash.starts_on), end=format_day(clash.ends_on))]
     if errors:
         raise Invalid(errors)
     return {"starts_on": starts, "ends_on": ends, "annual_target_cents": target, "exit_terms": exit_terms}
@@ -162,7 +163,7 @@ def renew(actor, agreement_id: int, data: dict) -> Agreement:
         raise Conflict(_("This agreement was already renewed."))
     new = save(actor, old.partner_id, data)
     if new.starts_on <= old.ends_on:
-        raise Invalid({"starts_on": [_("A renewal starts after %(end)s.", end=old.ends_on.isoformat())]})
+        raise Invalid({"starts_on": [_("A renewal starts after %(end)s.", end=format_day(old.ends_on))]})
     claimed = db.session.execute(update(Agreement).where(Agreement.id == old.id, Agreement.renewed.is_(False))
                                  .values(renewed=True).execution_options(synchronize_session=False)).rowcount
     if claimed != 1:

@@ -21,7 +21,7 @@ def entry(action: str, actor=None, partner=None, at: datetime | None = None, ent
 
 def actions(html: str) -> list[str]:
     """The actions listed on the page, top to bottom."""
-    return re.findall(r"<td><code>([^<]+)</code></td>", html)
+    return re.findall(r"<td[^>]*><code>([^<]+)</code></td>", html)
 
 
 def page(client, query: str = "", **headers):
@@ -96,12 +96,12 @@ def test_entries_show_who_when_what_and_the_values_before_and_after(client, logi
     _response, html = page(client)
     row = html[html.index("<code>partner.updated</code>") - 300:html.index("<code>partner.updated</code>") + 600]
     assert "admin@vendor.test" in row
-    assert "5/2/24" in row  # 20:00 UTC is the next morning in Shanghai
+    assert "May 2, 2024" in row  # 20:00 UTC is the next morning in Shanghai; the medium format of every page
     assert f"Partner #{partner.id} 东风贸易有限公司" in row
     assert "status: active" in row and "status: suspended" in row
     assert "channel_manager_id: null" in row and "channel_manager_id: 7" in row
     assert "region" not in row  # unchanged fields are left out
-    assert "<td>system</td>" in html
+    assert re.search(r"<td[^>]*>system</td>", html)
 
 
 def test_filters_by_action_prefix_record_type_and_who(client, login, db):

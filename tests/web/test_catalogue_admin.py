@@ -379,7 +379,8 @@ def test_one_bad_row_among_good_ones_writes_nothing_and_is_reported_by_row_and_c
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "Nothing was imported: 2 rows have errors." in html
-    reported = re.findall(r'data-row="(\d+)" data-column="(\w+)"><td>\d+</td><td>\w+</td><td>([^<]+)</td>', html)
+    reported = re.findall(r'data-row="(\d+)" data-column="(\w+)"><td[^>]*>\d+</td><td[^>]*>\w+</td>'
+                          r'<td[^>]*>([^<]+)</td>', html)
     assert reported == [("4", "list_price", "Use at most two decimal places."),
                         ("4", "stock_on_hand", "Enter 0 or more."),
                         ("5", "sku", "The SKU SW-9 is also on row 3.")]

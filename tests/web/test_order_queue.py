@@ -142,7 +142,7 @@ def test_markup_a_partner_wrote_in_a_po_number_shows_as_text(db, client, login, 
     order = make_order(db, buyer, [(product(db, 10), 1)], po='<b>"PO"</b><!--x-->')
     login(manager)
     row = queue_row(text(client.get("/queue/", headers=EN)), order.id)
-    assert "<td>&lt;b&gt;&#34;PO&#34;&lt;/b&gt;&lt;!--x--&gt;</td>" in row and "<b>" not in row
+    assert re.search(r"<td[^>]*>&lt;b&gt;&#34;PO&#34;&lt;/b&gt;&lt;!--x--&gt;</td>", row) and "<b>" not in row
 
 
 def test_partner_users_and_trainers_have_no_queue(db, client, login, setup):
