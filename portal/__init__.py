@@ -85,6 +85,7 @@ def _register_blueprints(app: Flask) -> None:
     app.url_map.converters["id"] = IdConverter  # every row id in a route: <id:order_id>
     from portal.blueprints import (
         account,
+        announcements,
         api,
         applications,
         audit,
@@ -92,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
         cart,
         catalogue,
         catalogue_admin,
+        courses,
         errors,
         evaluations,
         main,
@@ -99,11 +101,15 @@ def _register_blueprints(app: Flask) -> None:
         order_queue,
         orders,
         partners,
+        resources,
         tiers,
+        training_admin,
         users,
     )
 
     for module in (auth, main, account, applications, catalogue, catalogue_admin, cart, orders, order_queue, partners,
-                   evaluations, tiers, users, notifications, audit, errors):
+                   evaluations, tiers, users, notifications, audit,
+                   courses, training_admin, resources, announcements,
+                   errors):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp, url_prefix="/api/v1")
