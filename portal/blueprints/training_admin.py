@@ -132,6 +132,8 @@ def _save_lesson(course_id: int, lesson_id: int | None, form: LessonForm):
     replaced: list[str | None] = []
 
     def action():
+        if data is not None:
+            attachments.check("attachment", data)  # refused before anything is written
         saved = courses.save_lesson(current_user, course_id, form.data, lesson_id)
         if data is not None:
             replaced.append(courses.attach(current_user, saved.id, data, upload.filename))

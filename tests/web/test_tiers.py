@@ -108,7 +108,7 @@ def test_a_tier_review_on_demand_promotes_and_demotes_with_the_evidence(client, 
     page = client.get(f"/admin/tier-reviews/{review.id}").get_data(as_text=True)
     assert "Promotion: Registered → Gold" in page and "Demotion: Platinum → Silver" in page
     assert "Steady Co" not in page and "Gone Ltd" not in page
-    assert "$260,000.00" in page and "not yet measured" in page
+    assert "$260,000.00" in page and "not yet measured" not in page  # certified people are measured (enablement)
 
     change = db.session.scalar(select(TierChange).where(TierChange.partner_id == rising.id))
     assert client.post(f"/admin/tier-changes/{change.id}/confirm").status_code == 303
@@ -231,7 +231,21 @@ def test_the_partner_sees_its_tier_and_how_far_the_next_one_is(client, db, login
         assert '<strong class="tier-name">Silver</strong>' in html
         assert "Next tier: Gold" in html
         assert "$126,544.00 more revenue" in html  # 250,000.00 − 123,456.00
-        assert "1 certified person needed — not yet measured" in html
+        assert "1 more certified person" in html
+
+
+def test_a_currently_certified_colleague_meets_the_certified_people_requirement(client, db, login, ladder):
+    ladder["Gold"].min_certified = 1
+    partner = factories.PartnerFactory(tier_id=ladder["Silver"].id)
+    user = factories.partner_user(partner)
+    colleague = factories.partner_user(partner)
+    cert = factories.certification([factories.course()])
+    factories.certificate(colleague, cert)
+    factories.certificate(user, cert, issued_at=utcnow() - timedelta(days=800))  # expired: does not count
+    db.session.commit()
+    login(user)
+    html = client.get("/partnership").get_data(as_text=True)
+    assert "Certified people: 1 of 1 — met" in html
 
 
 def test_a_partner_on_the_highest_tier_is_told_so(client, db, login, ladder):
