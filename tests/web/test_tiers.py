@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from portal.catalogue.models import Tier
 from portal.core.audit import AuditEntry
@@ -140,18 +140,24 @@ def test_confirm_all_skips_a_partner_whose_tier_changed_since(client, db, admin,
     assert (first.tier_id, second.tier_id) == (ladder["Silver"].id, ladder["Gold"].id)
 
 
-def test_a_held_change_waiting_for_a_measure_cannot_be_confirmed(client, db, admin, ladder, run_jobs):
+def test_a_partner_short_of_certified_people_is_not_promoted_until_enough_are_certified(client, db, admin, ladder,
+                                                                                        run_jobs):
     ladder["Gold"].min_certified = 2
     partner = factories.PartnerFactory(tier_id=ladder["Silver"].id)
     _delivered(partner, 30_000_000, days_ago=3)
+    cert = factories.certification([factories.course()])
+    factories.certificate(factories.partner_user(partner), cert)
+    db.session.commit()
+    client.post("/admin/tier-reviews")
+    run_jobs()
+    assert db.session.scalar(select(TierChange)) is None  # revenue enough for Gold, one certified person of two
+    factories.certificate(factories.partner_user(partner), cert)
+    db.session.execute(update(TierReview).values(status="done"))
     db.session.commit()
     client.post("/admin/tier-reviews")
     run_jobs()
     change = db.session.scalar(select(TierChange))
-    assert (change.direction, change.certified) == ("hold", None)
-    assert client.post(f"/admin/tier-changes/{change.id}/confirm").status_code == 409
-    db.session.refresh(partner)
-    assert partner.tier_id == ladder["Silver"].id
+    assert (change.direction, change.certified) == ("promote", 2)
 
 
 def test_only_one_review_runs_at_a_time(client, db, admin, ladder):
