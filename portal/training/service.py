@@ -312,3 +312,23 @@ def expiring(actor, days: int, at: datetime | None = None) -> list[tuple[Held, s
                partner_scope(actor, Certificate.partner_id))
         .order_by(Certificate.expires_at, Certificate.id).limit(500))
     return [(Held(c, name, status_at(c, at)), partner) for c, name, partner in rows]
+
+
+def certificates_for(actor, partner_id: int | None = None, at: datetime | None = None) -> list[Held]:
+    """The API's list: training staff and admins — every partner's (or ``partner_id``'s) certificates in their
+    scope; a partner admin — the company's; anyone else — their own. Another partner's id: NotFound."""
+    at = at or utcnow()
+    stmt = select(Certificate)
+    if actor.can(Permission.VIEW_TRAINING_REPORTS) or actor.can(Permission.VIEW_COMPANY_CERTIFICATIONS):
+        stmt = stmt.where(partner_scope(actor, Certificate.partner_id))
+        if partner_id is not None:
+            visible = db.session.scalar(select(Partner.id).where(Partner.id == partner_id,
+                                                                 partner_scope(actor, Partner.id)))
+            if visible is None:
+                raise NotFound(_("Partner not found."))
+            stmt = stmt.where(Certificate.partner_id == partner_id)
+    elif actor.can(Permission.TAKE_COURSES):
+        stmt = stmt.where(Certificate.user_id == actor.id)
+    else:
+        raise Forbidden(_("You do not have permission to do that."))
+    return _held(stmt.limit(1000), at)
