@@ -13,6 +13,7 @@ from portal.core.pagination import page_number
 from portal.core.permissions import require
 from portal.pages import conditional
 from portal.partners.models import Partner
+from portal.resources import service as resources
 
 bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
 
@@ -45,7 +46,8 @@ def index():
 def product(product_id: int):
     view = _view(CatalogueFilters.from_args(request.args), current_user)
     return render("catalogue/product.html", product=service.get_product(current_user, view, product_id),
-                  view=view, files=files.loaded(product_id), links=service.product_links(product_id))
+                  view=view, files=files.loaded(product_id),
+                  links=resources.visible_links(current_user, service.product_links(product_id)))
 
 
 @bp.get("/<id:product_id>/<any(image, datasheet):kind>")

@@ -12,6 +12,7 @@ Rules:
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from flask_babel import gettext as _
@@ -147,3 +148,36 @@ def set_active(actor, resource_id: int, active: bool) -> Resource:
     resource.active = active
     db.session.flush()
     return resource
+
+
+# --- a product's related resources may be library resources ------------------------------------------------
+
+_RESOURCE_PATH = re.compile(r"/resources/(\d{1,18})")
+
+
+def resource_of_link(url: str) -> int | None:
+    """The library resource a product link's address points at (``/resources/<id>``), or None; NotFound-free:
+    an unknown id is Invalid next to the link's address."""
+    match = _RESOURCE_PATH.fullmatch(url or "")
+    if match is None:
+        return None
+    resource_id = int(match.group(1))
+    if db.session.get(Resource, resource_id) is None:
+        raise Invalid({"url": [_("There is no such resource in the library.")]})
+    return resource_id
+
+
+def visible_links(actor, links: list) -> list:
+    """A product's links as ``actor`` may see them: a link to a library resource only when the resource is in
+    their audience (one query); other links as they are."""
+    wanted = {link.resource_id for link in links if link.resource_id}
+    if not wanted:
+        return links
+    if actor.can(Permission.MANAGE_RESOURCES):
+        allowed = wanted
+    elif actor.can(Permission.TAKE_COURSES):
+        allowed = set(db.session.scalars(visible_resources(actor).with_only_columns(Resource.id)
+                                         .where(Resource.id.in_(wanted))))
+    else:
+        allowed = set()
+    return [link for link in links if not link.resource_id or link.resource_id in allowed]
