@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from portal.core.permissions import Role
 from portal.core.time import utcnow
 from portal.resources.models import Resource
