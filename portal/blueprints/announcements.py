@@ -16,6 +16,7 @@ from portal.core.htmx import is_htmx, redirect_to, render
 from portal.core.permissions import Permission, require
 from portal.extensions import db
 from portal.pages import conditional
+from portal.partners.models import Partner
 from portal.training.forms import ActionForm, AnnouncementForm, choices
 
 bp = Blueprint("announcements", __name__, url_prefix="/announcements")
@@ -23,7 +24,7 @@ bp = Blueprint("announcements", __name__, url_prefix="/announcements")
 
 @bp.get("/")
 @require()
-@conditional(Announcement, AnnouncementRead, per_minute=True)
+@conditional(Announcement, AnnouncementRead, Partner, per_minute=True)  # expiry by the minute; audience
 def index():
     return render("announcements/index.html", items=service.listing(current_user, 100), form=ActionForm())
 

@@ -14,6 +14,7 @@ from portal.core.permissions import Permission, public, require
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.pages import conditional
+from portal.partners.models import Partner
 from portal.training import attachments, courses, feedback, quiz, service
 from portal.training.forms import ActionForm, FeedbackForm
 from portal.training.markdown import render as markdown
@@ -48,7 +49,7 @@ def _learning() -> bool:
 
 @bp.get("/courses/")
 @require()
-@conditional(Course, Lesson, Enrolment, LessonCompletion)
+@conditional(Course, Lesson, Enrolment, LessonCompletion, Partner)  # Partner: the audience (type, tier)
 def index():
     if not (_learning() or current_user.can(Permission.MANAGE_COURSES)):
         abort(404)

@@ -16,6 +16,7 @@ from portal.core.pagination import page_number
 from portal.core.permissions import Permission, require
 from portal.extensions import db
 from portal.pages import conditional
+from portal.partners.models import Partner
 from portal.resources import service
 from portal.resources.models import Resource, ResourceVersion
 from portal.training import attachments
@@ -32,7 +33,7 @@ def _category(category: str) -> str:
 
 @bp.get("/")
 @require()
-@conditional(Resource)
+@conditional(Resource, Partner)  # Partner: the audience (type, tier)
 def index():
     args = {k: request.args.get(k, "").strip()[:100] for k in ("q", "category")}
     page = service.library(current_user, args["q"], args["category"], page_number())
@@ -61,7 +62,7 @@ def download(resource_id: int):
     return response
 
 
-@bp.get("/<id:resource_id>/versions/<int:version>")
+@bp.get("/<id:resource_id>/versions/<id:version>")
 @require(Permission.MANAGE_RESOURCES)
 def old_version(resource_id: int, version: int):
     resource = service.get_resource(current_user, resource_id)

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from portal.accounts.models import User
 from portal.catalogue.models import Tier
 from portal.core import csv as csv_file
 from portal.core.forms import status, submit
@@ -16,6 +17,7 @@ from portal.core.permissions import Permission, require
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.pages import conditional
+from portal.partners.models import Partner
 from portal.training import attachments, courses, reports, service
 from portal.training.audience import unpack
 from portal.training.forms import ActionForm, CertificationForm, CourseForm, LessonForm, QuestionForm, choices
@@ -52,7 +54,7 @@ def _course_form(course: Course | None = None) -> CourseForm:
 
 @bp.get("/")
 @require(Permission.MANAGE_COURSES)
-@conditional(Course, Lesson, Enrolment, Attempt)
+@conditional(Course, Lesson, Enrolment, Attempt, Feedback)
 def index():
     return render("training_admin/index.html", rows=reports.course_stats(current_user))
 
@@ -251,7 +253,8 @@ def _days() -> int:
 
 @bp.get("/reports")
 @require(Permission.VIEW_TRAINING_REPORTS)
-@conditional(Course, Enrolment, LessonCompletion, Attempt, Feedback, Certificate, per_minute=True)
+@conditional(Course, Enrolment, LessonCompletion, Attempt, Feedback, Certificate, Certification, Partner, User,
+             per_minute=True)
 def reports_page():
     days = _days()
     return render("training_admin/reports.html", courses=reports.course_stats(current_user),

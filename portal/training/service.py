@@ -17,6 +17,7 @@ Rules:
 from __future__ import annotations
 
 import calendar
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,6 +31,7 @@ from portal.core import audit
 from portal.core.errors import Forbidden, Invalid, NotFound
 from portal.core.permissions import Permission
 from portal.core.time import utcnow
+from portal.core.urls import row_id
 from portal.extensions import db
 from portal.partners.models import Partner
 from portal.partners.service import partner_scope, take_text
@@ -119,10 +121,10 @@ def save_certification(actor, data: dict, certification_id: int | None = None) -
         errors["status"] = [_("Choose a status.")]
     wanted = set()
     for value in data.get("course_ids", []):
-        try:
-            wanted.add(int(value))
-        except ValueError:
+        if (course_id := row_id(value)) is None:  # text, 0, or beyond any id: never reaches the database
             errors["course_ids"] = [_("Choose courses from the list.")]
+        else:
+            wanted.add(course_id)
     known = set(db.session.scalars(select(Course.id).where(Course.id.in_(wanted)))) if wanted else set()
     if wanted - known:
         errors["course_ids"] = [_("Choose courses from the list.")]
@@ -231,6 +233,8 @@ def get_certificate(actor, certificate_id: int) -> Held:
 def verify(number: str, at: datetime | None = None) -> Held:
     """The public check of a certificate number (exact, case-insensitive); unknown → NotFound."""
     cleaned = (number or "").strip().upper()[:32]
+    if not re.fullmatch(r"[A-Z0-9-]+", cleaned):  # no certificate number has anything else (or a NUL byte)
+        raise NotFound(_("No certificate has this number."))
     found = _held(select(Certificate).where(Certificate.number == cleaned), at or utcnow())
     if not found:
         raise NotFound(_("No certificate has this number."))
