@@ -85,6 +85,7 @@ def _register_blueprints(app: Flask) -> None:
     app.url_map.converters["id"] = IdConverter  # every row id in a route: <id:order_id>
     from portal.blueprints import (
         account,
+        announcements,
         api,
         applications,
         audit,
@@ -92,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
         cart,
         catalogue,
         catalogue_admin,
+        courses,
         errors,
         evaluations,
         main,
@@ -99,12 +101,16 @@ def _register_blueprints(app: Flask) -> None:
         order_queue,
         orders,
         partners,
+        resources,
         stock_alerts,
         tiers,
+        training_admin,
         users,
     )
 
     for module in (auth, main, account, applications, catalogue, catalogue_admin, cart, orders, order_queue, partners,
-                   evaluations, tiers, users, notifications, audit, errors, stock_alerts):
+                   evaluations, tiers, users, notifications, audit, stock_alerts,
+                   courses, training_admin, resources, announcements,
+                   errors):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp, url_prefix="/api/v1")

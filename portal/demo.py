@@ -40,6 +40,7 @@ from portal.orders.models import (
 )
 from portal.partners import demo as partners_demo
 from portal.partners.models import Partner
+from portal.training import demo as training_demo
 
 DEMO_PASSWORD = "portal-demo"
 
@@ -178,6 +179,8 @@ def seed(scale: str = "small") -> str:
     summary = f"{added} users added"
     if scale == "large":
         summary += "; " + _seed_large(password_hash, manager.id)
+    if enablement := training_demo.seed(scale):  # courses, certificates (Gold needs them), resources, news
+        summary += "; " + enablement
     if lifecycle := partners_demo.seed(scale):  # applications, agreements, tier requirements, evaluations
         summary += "; " + lifecycle
     optimize_search_index()  # the products were written one by one through the index's triggers

@@ -1,6 +1,7 @@
 """Every model, imported in one place so Alembic and the app see the whole schema."""
 
 from portal.accounts.models import ApiToken, OneTimeToken, User, UserSession  # noqa: F401
+from portal.announcements.models import Announcement, AnnouncementRead  # noqa: F401
 from portal.catalogue.models import Category, Product, ProductLink, ProductTierPrice, Tier  # noqa: F401
 from portal.core.audit import AuditEntry  # noqa: F401
 from portal.core.versions import DataVersion  # noqa: F401
@@ -29,4 +30,18 @@ from portal.partners.models import (  # noqa: F401
     TierChange,
     TierReview,
 )
+from portal.resources.models import Resource, ResourceVersion  # noqa: F401
 from portal.stock_alerts.models import StockAlert  # noqa: F401
+from portal.training.models import (  # noqa: F401
+    Attempt,
+    Certificate,
+    Certification,
+    CertificationCourse,
+    Course,
+    Enrolment,
+    Feedback,
+    Lesson,
+    LessonCompletion,
+    Option,
+    Question,
+)

@@ -185,3 +185,52 @@ class AgreementFactory(Base):
     def _create(cls, model_class, *args, **kwargs):
         kwargs.pop("partner", None)
         return super()._create(model_class, *args, **kwargs)
+
+
+# --- enablement (portal.training, portal.resources, portal.announcements) ---------------------------------
+
+def course(title: str = "Networking basics", status: str = "published", lessons: int = 2, pass_mark: int = 50,
+           max_attempts: int = 3, questions: int = 2, audience_types: str = "", audience_tiers: str = ""):
+    """A course with ``lessons`` lessons and ``questions`` single-choice questions whose first option ("Right")
+    is the correct one of two."""
+    from portal.training.models import Course, Lesson, Option, Question
+
+    session = _session()
+    item = Course(title=title, summary="About networks.", level="beginner", status=status, pass_mark=pass_mark,
+                  max_attempts=max_attempts, audience_types=audience_types, audience_tiers=audience_tiers)
+    session.add(item)
+    session.flush()
+    for n in range(1, lessons + 1):
+        session.add(Lesson(course_id=item.id, position=n, title=f"Lesson {n}", content=f"# Lesson {n}\n\nText."))
+    for n in range(1, questions + 1):
+        question = Question(course_id=item.id, position=n, text=f"Question {n}?", multiple=False)
+        session.add(question)
+        session.flush()
+        session.add_all([Option(question_id=question.id, position=1, text="Right", correct=True),
+                         Option(question_id=question.id, position=2, text="Wrong", correct=False)])
+    session.flush()
+    return item
+
+
+def certification(courses, name: str = "Certified Networker", months: int = 12):
+    from portal.training.models import Certification, CertificationCourse
+
+    session = _session()
+    item = Certification(name=name, validity_months=months, status="active")
+    session.add(item)
+    session.flush()
+    session.add_all(CertificationCourse(certification_id=item.id, course_id=c.id) for c in courses)
+    session.flush()
+    return item
+
+
+def certificate(user, cert, issued_at=None, months: int = 12, **kw):
+    from portal.training.models import Certificate
+    from portal.training.service import add_months, new_number
+
+    issued_at = issued_at or utcnow()
+    item = Certificate(number=new_number(), certification_id=cert.id, user_id=user.id, partner_id=user.partner_id,
+                       holder_name=user.name, issued_at=issued_at, expires_at=add_months(issued_at, months), **kw)
+    _session().add(item)
+    _session().flush()
+    return item

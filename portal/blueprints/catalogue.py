@@ -13,6 +13,7 @@ from portal.core.pagination import page_number
 from portal.core.permissions import require
 from portal.pages import conditional
 from portal.partners.models import Partner
+from portal.resources import service as resources
 from portal.stock_alerts import service as stock_alerts
 from portal.stock_alerts.models import StockAlert
 
@@ -50,8 +51,9 @@ def product(product_id: int):
     view = _view(CatalogueFilters.from_args(request.args), current_user)
     found = service.get_product(current_user, view, product_id)
     waiting = stock_alerts.waiting_for(current_user, [found.id] if found.stock_status == "out" else [])
+    links = resources.visible_links(current_user, service.product_links(product_id))
     return render("catalogue/product.html", product=found, view=view, files=files.loaded(product_id),
-                  links=service.product_links(product_id), waiting=found.id in waiting)
+                  links=links, waiting=found.id in waiting)
 
 
 @bp.get("/<id:product_id>/<any(image, datasheet):kind>")

@@ -9,11 +9,13 @@ from flask import Blueprint
 from flask_login import current_user
 
 from portal.accounts import dashboard as accounts
+from portal.announcements import service as announcements
 from portal.core.htmx import render
 from portal.core.permissions import public, require
 from portal.notifications import service as notifications
 from portal.orders import dashboard as orders
 from portal.partners import dashboard as partners
+from portal.training import dashboard as training
 
 bp = Blueprint("main", __name__)
 
@@ -35,6 +37,8 @@ PANELS: tuple[Panel, ...] = (
     Panel("users/_dashboard.html", accounts.admin_panel),
     Panel("partners/_dashboard.html", partners.dashboard_panel),
     Panel("notifications/_dashboard.html", notifications.dashboard_panel),
+    Panel("training/_dashboard.html", training.dashboard_panel),
+    Panel("announcements/_dashboard.html", announcements.dashboard_panel),
 )
 
 

@@ -393,7 +393,10 @@ def add_link(actor, product_id: int, title: str | None, url: str | None) -> Prod
     title, url = clean_link(title, url)
     if len(product_links(product.id)) >= MAX_LINKS:
         raise Invalid({"url": [_("A product has at most %(n)s related resources: remove one first.", n=MAX_LINKS)]})
-    link = ProductLink(product_id=product.id, title=title, url=url)
+    from portal.resources.service import resource_of_link
+
+    # a path of the library (/resources/<id>) links the resource: its audience then decides who sees the link
+    link = ProductLink(product_id=product.id, title=title, url=url, resource_id=resource_of_link(url))
     db.session.add(link)
     db.session.flush()
     audit.record(actor, "product.link_added", product, after={"title": title, "url": url},

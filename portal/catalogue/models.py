@@ -93,3 +93,5 @@ class ProductLink(db.Model):
     title: Mapped[str] = mapped_column(String(120))
     url: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # a resource of the library (portal.resources): the product page links to it for readers in its audience
+    resource_id: Mapped[int | None] = mapped_column(ForeignKey("resources.id", ondelete="SET NULL"), index=True)

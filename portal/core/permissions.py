@@ -54,19 +54,31 @@ class Permission(enum.StrEnum):
     WRITE_EVALUATIONS = "write_evaluations"  # quarterly evaluations (scoped: a manager, own partners)
     VIEW_PARTNERSHIP = "view_partnership"    # a partner's own tier, agreement and evaluations
     ACKNOWLEDGE_EVALUATIONS = "acknowledge_evaluations"  # a partner admin acknowledges a shared evaluation
+    # — enablement
+    MANAGE_COURSES = "manage_courses"        # courses, lessons, quizzes, certifications (trainers, admins)
+    VIEW_TRAINING_REPORTS = "view_training_reports"  # trainer tracking: enrolments, pass rates, expiring, CSV
+    POST_ANNOUNCEMENTS = "post_announcements"  # news to all partners or a segment
+    MANAGE_RESOURCES = "manage_resources"    # the resource library: files, links, versions
+    TAKE_COURSES = "take_courses"            # enrol, learn, take quizzes, hold certifications (partner people)
+    VIEW_COMPANY_CERTIFICATIONS = "view_company_certifications"  # a partner admin: the company's people's certificates
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission) - {Permission.PLACE_ORDERS, Permission.FOLLOW_COMPANY_ORDERS,
-                                         Permission.VIEW_PARTNERSHIP, Permission.ACKNOWLEDGE_EVALUATIONS},
+                                         Permission.VIEW_PARTNERSHIP, Permission.ACKNOWLEDGE_EVALUATIONS,
+                                         Permission.TAKE_COURSES, Permission.VIEW_COMPANY_CERTIFICATIONS},
     Role.CHANNEL_MANAGER: frozenset({Permission.VIEW_PARTNERS, Permission.VIEW_AUDIT, Permission.USE_API,
                                     Permission.APPROVE_ORDERS, Permission.REVIEW_APPLICATIONS,
                                     Permission.WRITE_EVALUATIONS}),
-    Role.TRAINER: frozenset({Permission.USE_API}),
+    Role.TRAINER: frozenset({Permission.USE_API,
+                             Permission.MANAGE_COURSES, Permission.VIEW_TRAINING_REPORTS,
+                             Permission.POST_ANNOUNCEMENTS, Permission.MANAGE_RESOURCES}),
     Role.PARTNER_ADMIN: frozenset({Permission.MANAGE_USERS, Permission.VIEW_AUDIT, Permission.USE_API,
                                   Permission.PLACE_ORDERS, Permission.FOLLOW_COMPANY_ORDERS,
-                                  Permission.VIEW_PARTNERSHIP, Permission.ACKNOWLEDGE_EVALUATIONS}),
-    Role.PARTNER_USER: frozenset({Permission.USE_API, Permission.PLACE_ORDERS, Permission.VIEW_PARTNERSHIP}),
+                                  Permission.VIEW_PARTNERSHIP, Permission.ACKNOWLEDGE_EVALUATIONS,
+                                  Permission.TAKE_COURSES, Permission.VIEW_COMPANY_CERTIFICATIONS}),
+    Role.PARTNER_USER: frozenset({Permission.USE_API, Permission.PLACE_ORDERS, Permission.VIEW_PARTNERSHIP,
+                                 Permission.TAKE_COURSES}),
 }
 
 

@@ -9,7 +9,8 @@ KPIs (a snapshot kept with the evaluation, exact; percentages rounded half-up to
 - growth vs the previous quarter's revenue (none when that was 0);
 - average order processing time, submitted → shipped, of the quarter's orders (whole seconds, half-up);
 - certified people (``tiers.certified_people``), deal win rate (``deal_win_rate``), MDF ROI (``mdf_roi``):
-  each from ONE function of this area, None ("not yet measured") until its area is part of the portal.
+  each from ONE function of this area, None ("not yet measured") until its area is part of the portal
+  (certified people are measured by enablement: people holding a valid certificate at the quarter's end).
 """
 
 from __future__ import annotations

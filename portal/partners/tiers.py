@@ -5,10 +5,10 @@ at least the tier's minimum of currently certified people. Both bounds are inclu
 
 The measures come from other areas, each through ONE function here:
 - ``revenue_cents``: delivered order lines minus accepted return credits (orders area), set-based;
-- ``certified_people``: the enablement area's count of currently certified people — not in the portal
-  yet, so it answers None ("not yet measured"). A requirement that is not measured never passes
-  silently: it is shown as not measured, it blocks a promotion that needs it, and it never causes a
-  demotion by itself (see ``assess`` / ``propose``).
+- ``certified_people``: the enablement area's count of people holding a certification valid at the time
+  (``portal.training.service.certified_people``: issued <= at < expires, not revoked, active people).
+  A requirement that is not measured (None) never passes silently: it is shown as not measured, it
+  blocks a promotion that needs it, and it never causes a demotion by itself (see ``assess`` / ``propose``).
 """
 
 from __future__ import annotations
@@ -63,10 +63,11 @@ def trailing_revenue_cents(at: datetime, partner_ids: list[int] | None = None) -
 
 
 def certified_people(partner_ids: list[int], at: datetime) -> dict[int, int] | None:
-    """Per partner: people holding a valid certification at ``at``; None while enablement is not part of
-    the portal ("not yet measured"). Wire to ``portal.training.service.certified_people(partner_ids, at)``
-    when it lands (it returns {partner id: count}; a partner missing from it has 0)."""
-    return None
+    """Per partner: active people holding a certification valid at ``at`` (enablement's count; a partner
+    missing from it has 0). Expired and revoked certificates do not count."""
+    from portal.training import service as training
+
+    return training.certified_people(partner_ids, at)
 
 
 # --- the rule --------------------------------------------------------------------------------------------

@@ -83,8 +83,10 @@ def test_no_module_writes_csv_but_the_one_writer():
 def test_every_csv_download_is_the_one_writers_response(app, client, login, db):
     """Each endpoint answering CSV answers what portal.core.csv.download makes (its headers)."""
     csv_routes = sorted(rule.rule for rule in app.url_map.iter_rules() if rule.rule.endswith(".csv"))
-    assert csv_routes == ["/admin/catalogue/export.csv", "/orders/export.csv"]
+    assert csv_routes == ["/admin/catalogue/export.csv", "/orders/export.csv",
+                          "/training/reports/<any(courses, partners, expiring, feedback):table>.csv"]
     for path, user in [("/admin/catalogue/export.csv", factories.vendor()),
+                       ("/training/reports/courses.csv", factories.vendor(Role.TRAINER)),
                        ("/orders/export.csv", factories.partner_user(role=Role.PARTNER_ADMIN))]:
         db.session.commit()
         login(user)

@@ -53,14 +53,16 @@ def test_kpis_are_computed_from_orders_and_the_agreement(db, world):
     delivered(db, partner, 24_000_000, previous_start + timedelta(days=5))
     factories.AgreementFactory(partner=partner, starts_on=(start - timedelta(days=30)).date(),
                                ends_on=(start + timedelta(days=335)).date(), annual_target_cents=120_000_003)
+    certified = factories.partner_user(partner)  # certified during the quarter, valid at its end
+    factories.certificate(certified, factories.certification([factories.course()]), issued_at=start + timedelta(days=3))
     kpis = evaluations.compute_kpis(partner.id, year, quarter)
     assert kpis["revenue_cents"] == 36_000_000 and kpis["previous_revenue_cents"] == 24_000_000
     assert kpis["target_cents"] == 30_000_001  # ¼ of 1,200,000.03, half-up to the cent
     assert kpis["revenue_vs_target"] == "120.0"
     assert kpis["growth"] == "50.0"
     assert kpis["processing_seconds"] == int(25.5 * 3600)
-    assert kpis["certified"] is None and kpis["deal_win_rate"] is None and kpis["mdf_roi"] is None
-    assert kpis["measured"] == {"certified": False, "deal_win_rate": False, "mdf_roi": False}
+    assert kpis["certified"] == 1 and kpis["deal_win_rate"] is None and kpis["mdf_roi"] is None
+    assert kpis["measured"] == {"certified": True, "deal_win_rate": False, "mdf_roi": False}
 
 
 def test_growth_without_revenue_in_the_previous_quarter_is_not_a_number(db, world):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from portal.catalogue.models import Tier
 from portal.core.audit import AuditEntry
@@ -110,7 +110,7 @@ def test_a_tier_review_on_demand_promotes_and_demotes_with_the_evidence(client, 
     page = client.get(f"/admin/tier-reviews/{review.id}").get_data(as_text=True)
     assert "Promotion: Registered → Gold" in page and "Demotion: Platinum → Silver" in page
     assert "Steady Co" not in page and "Gone Ltd" not in page
-    assert "$260,000.00" in page and "not yet measured" in page
+    assert "$260,000.00" in page and "not yet measured" not in page  # certified people are measured (enablement)
 
     change = db.session.scalar(select(TierChange).where(TierChange.partner_id == rising.id))
     assert client.post(f"/admin/tier-changes/{change.id}/confirm").status_code == 303
@@ -142,18 +142,24 @@ def test_confirm_all_skips_a_partner_whose_tier_changed_since(client, db, admin,
     assert (first.tier_id, second.tier_id) == (ladder["Silver"].id, ladder["Gold"].id)
 
 
-def test_a_held_change_waiting_for_a_measure_cannot_be_confirmed(client, db, admin, ladder, run_jobs):
+def test_a_partner_short_of_certified_people_is_not_promoted_until_enough_are_certified(client, db, admin, ladder,
+                                                                                        run_jobs):
     ladder["Gold"].min_certified = 2
     partner = factories.PartnerFactory(tier_id=ladder["Silver"].id)
     _delivered(partner, 30_000_000, days_ago=3)
+    cert = factories.certification([factories.course()])
+    factories.certificate(factories.partner_user(partner), cert)
+    db.session.commit()
+    client.post("/admin/tier-reviews")
+    run_jobs()
+    assert db.session.scalar(select(TierChange)) is None  # revenue enough for Gold, one certified person of two
+    factories.certificate(factories.partner_user(partner), cert)
+    db.session.execute(update(TierReview).values(status="done"))
     db.session.commit()
     client.post("/admin/tier-reviews")
     run_jobs()
     change = db.session.scalar(select(TierChange))
-    assert (change.direction, change.certified) == ("hold", None)
-    assert client.post(f"/admin/tier-changes/{change.id}/confirm").status_code == 409
-    db.session.refresh(partner)
-    assert partner.tier_id == ladder["Silver"].id
+    assert (change.direction, change.certified) == ("promote", 2)
 
 
 def test_only_one_review_runs_at_a_time(client, db, admin, ladder):
@@ -233,7 +239,21 @@ def test_the_partner_sees_its_tier_and_how_far_the_next_one_is(client, db, login
         assert '<strong class="tier-name">Silver</strong>' in html
         assert "Next tier: Gold" in html
         assert "$126,544.00 more revenue" in html  # 250,000.00 − 123,456.00
-        assert "1 certified person needed — not yet measured" in html
+        assert "1 more certified person" in html
+
+
+def test_a_currently_certified_colleague_meets_the_certified_people_requirement(client, db, login, ladder):
+    ladder["Gold"].min_certified = 1
+    partner = factories.PartnerFactory(tier_id=ladder["Silver"].id)
+    user = factories.partner_user(partner)
+    colleague = factories.partner_user(partner)
+    cert = factories.certification([factories.course()])
+    factories.certificate(colleague, cert)
+    factories.certificate(user, cert, issued_at=utcnow() - timedelta(days=800))  # expired: does not count
+    db.session.commit()
+    login(user)
+    html = client.get("/partnership").get_data(as_text=True)
+    assert "Certified people: 1 of 1 — met" in html
 
 
 def test_a_partner_on_the_highest_tier_is_told_so(client, db, login, ladder):

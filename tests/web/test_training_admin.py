@@ -1,0 +1,172 @@
+"""Enablement, trainer side: building a course (lessons in order, attachments with limits, the quiz),
+publishing it, certifications, and tracking with CSV exports."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from portal.core.permissions import Role
+from portal.training.models import Certification, Course, Lesson, Question
+from tests import factories
+from tests.web.test_product_files import multipart, uploads  # noqa: F401 - a fixture: a fresh upload folder
+
+pytestmark = pytest.mark.pg
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def trainer(db, login):
+    user = factories.vendor(role=Role.TRAINER, name="Tina Trainer")
+    db.session.commit()
+    login(user)
+    return user
+
+
+def course_form(**values) -> dict:
+    data = {"title": "Selling switches", "summary": "How to sell.", "level": "beginner", "pass_mark": "80",
+            "max_attempts": "3"}
+    data.update(values)
+    return data
+
+
+def test_a_trainer_builds_a_course_with_lessons_and_a_quiz_and_publishes_it(client, db, trainer):
+    response = client.post("/training/courses/new", data=course_form(audience_types=["reseller"]))
+    assert response.status_code == 303
+    course = db.session.scalar(select(Course).where(Course.title == "Selling switches"))
+    assert (course.status, course.audience_types) == ("draft", ",reseller,")
+    # publishing an empty course is refused with the reasons
+    refused = client.post(f"/training/courses/{course.id}/status", data={"status": "published"})
+    assert refused.status_code == 409 and "Add at least one lesson." in refused.get_data(as_text=True)
+    for title in ("Why switches", "Pricing"):
+        assert client.post(f"/training/courses/{course.id}/lessons/new",
+                           data={"title": title, "content": "Some *text*"}).status_code == 303
+    response = client.post(f"/training/courses/{course.id}/questions", data={
+        "text": "Which ports?", "kind": "single", "option-1": "24", "option-2": "None", "correct": ["1"]})
+    assert response.status_code == 303
+    assert client.post(f"/training/courses/{course.id}/status", data={"status": "published"}).status_code == 303
+    db.session.refresh(course)
+    assert course.status == "published" and course.published_at is not None
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"option-1": "A", "option-2": "B", "correct": []}, "Mark exactly one answer as correct."),
+    ({"option-1": "A", "correct": ["1"]}, "Enter at least two answers."),
+    ({"kind": "multiple", "option-1": "A", "option-2": "B", "correct": []}, "Mark at least one answer as correct."),
+])
+def test_a_question_needs_answers_and_a_correct_one(client, db, trainer, fields, message):
+    course = factories.course(status="draft", questions=0)
+    db.session.commit()
+    response = client.post(f"/training/courses/{course.id}/questions", data={"text": "Q?", "kind": "single", **fields})
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
+    assert db.session.scalar(select(Question).where(Question.course_id == course.id)) is None
+
+
+def test_lessons_move_up_and_down_in_place(client, db, trainer):
+    course = factories.course(status="draft", lessons=3)
+    db.session.commit()
+    first, second, third = db.session.scalars(select(Lesson).where(Lesson.course_id == course.id)
+                                              .order_by(Lesson.position)).all()
+    response = client.post(f"/training/lessons/{third.id}/move", data={"direction": "up"},
+                           headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert html.lstrip().startswith('<section id="lessons">')
+    assert html.index("Lesson 3") < html.index("Lesson 2")
+    order = db.session.scalars(select(Lesson.title).where(Lesson.course_id == course.id)
+                               .order_by(Lesson.position)).all()
+    assert order == ["Lesson 1", "Lesson 3", "Lesson 2"]
+
+
+def lesson_upload(client, lesson, content: bytes, filename: str, title: str = "Changed"):
+    return client.post(f"/training/lessons/{lesson.id}",
+                       data=multipart("attachment", content, filename, extra={"title": title, "content": "x"}),
+                       content_type="multipart/form-data; boundary=BOUNDARY")
+
+
+def test_an_attachment_is_stored_and_downloaded_as_an_attachment_with_a_safe_name(client, db, trainer, login,
+                                                                                  uploads):  # noqa: F811
+    course = factories.course()
+    db.session.commit()
+    lesson = db.session.scalar(select(Lesson).where(Lesson.course_id == course.id))
+    response = lesson_upload(client, lesson, PDF, "../../etc/guide.pdf", title=lesson.title)
+    assert response.status_code == 303
+    db.session.refresh(lesson)
+    assert lesson.attachment_name == "guide.pdf" and "/" not in lesson.attachment_key
+    learner = factories.partner_user()
+    db.session.commit()
+    login(learner)
+    download = client.get(f"/lessons/{lesson.id}/attachment", buffered=True)
+    assert download.status_code == 200 and download.data == PDF
+    assert download.headers["Content-Disposition"].startswith("attachment;")
+    assert "guide.pdf" in download.headers["Content-Disposition"]
+
+
+@pytest.mark.parametrize(("content", "name", "message"), [
+    (b"MZ\x90\x00 not a pdf", "tool.pdf", "Upload a PDF, PNG or JPEG file."),
+    (b"", "empty.pdf", "The file is empty."),
+    (b"%PDF-" + b"0" * (10 * 1024 * 1024), "huge.pdf", "The file is larger than 10 MB."),
+])
+def test_an_upload_of_the_wrong_type_or_size_is_refused_and_nothing_is_written(client, db, trainer, content, name,
+                                                                               message, uploads):  # noqa: F811
+    course = factories.course()
+    db.session.commit()
+    lesson = db.session.scalar(select(Lesson).where(Lesson.course_id == course.id))
+    response = lesson_upload(client, lesson, content, name)
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
+    db.session.refresh(lesson)
+    assert lesson.attachment_key is None and lesson.title == "Lesson 1"
+    assert list(uploads.iterdir()) == [] if uploads.exists() else True
+
+
+def test_lesson_markdown_loses_scripts_handlers_and_javascript_links(client, db, trainer):
+    course = factories.course()
+    db.session.commit()
+    lesson = db.session.scalar(select(Lesson).where(Lesson.course_id == course.id))
+    lesson.content = '<script>alert(1)</script>\n\n[x](javascript:alert(1))\n\n<img src=x onerror=alert(1)>'
+    db.session.commit()
+    page = client.get(f"/lessons/{lesson.id}").get_data(as_text=True)
+    body = page.split('<div class="lesson-content">', 1)[1].split("</div>", 1)[0]
+    assert "<script" not in body and 'href="javascript' not in body and "<img" not in body
+
+
+def test_a_trainer_defines_a_certification_from_course_quizzes(client, db, trainer):
+    course = factories.course()
+    db.session.commit()
+    response = client.post("/training/certifications/new", data={
+        "name": "Switch Expert", "validity_months": "24", "course_ids": [str(course.id)], "status": "active"})
+    assert response.status_code == 303
+    cert = db.session.scalar(select(Certification).where(Certification.name == "Switch Expert"))
+    assert cert.validity_months == 24
+    refused = client.post("/training/certifications/new", data={"name": "Nothing", "validity_months": "0"})
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "Enter a validity from 1 to 120 months." in page and "Choose at least one course" in page
+
+
+def test_partner_people_cannot_open_the_trainer_pages(client, db, login):
+    login(factories.partner_user())
+    db.session.commit()
+    assert client.get("/training/").status_code == 403
+    assert client.get("/training/reports").status_code == 403
+
+
+def test_tracking_shows_enrolments_pass_rates_and_exports_csv(client, db, trainer):
+    from portal.training.models import Attempt, Enrolment
+
+    course = factories.course(title="Tracked course")
+    people = [factories.partner_user() for _ in range(2)]
+    for n, person in enumerate(people):
+        db.session.add(Enrolment(course_id=course.id, user_id=person.id, partner_id=person.partner_id))
+        db.session.add(Attempt(course_id=course.id, user_id=person.id, partner_id=person.partner_id, order=[],
+                               answers={}, submitted_at=factories.utcnow(), score=100 if n == 0 else 40,
+                               passed=n == 0))
+    db.session.commit()
+    page = client.get("/training/reports").get_data(as_text=True)
+    assert "Tracked course" in page and "50.0 %" in page and "70.0 %" in page
+    csv = client.get("/training/reports/courses.csv")
+    assert csv.status_code == 200 and csv.headers["Content-Type"].startswith("text/csv")
+    assert "Tracked course,published,2,0,0.0,2,1,50.0,70.0" in csv.get_data(as_text=True)
+    for table in ("partners", "expiring", "feedback"):
+        assert client.get(f"/training/reports/{table}.csv").status_code == 200
