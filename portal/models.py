@@ -29,3 +29,4 @@ from portal.partners.models import (  # noqa: F401
     TierChange,
     TierReview,
 )
+from portal.deals.models import Deal, DealEvent, DealKpi, DealLine  # noqa: F401
