@@ -92,6 +92,8 @@ def _register_blueprints(app: Flask) -> None:
         cart,
         catalogue,
         catalogue_admin,
+        deal_review,
+        deals,
         errors,
         evaluations,
         main,
@@ -104,6 +106,6 @@ def _register_blueprints(app: Flask) -> None:
     )
 
     for module in (auth, main, account, applications, catalogue, catalogue_admin, cart, orders, order_queue, partners,
-                   evaluations, tiers, users, notifications, audit, errors):
+                   evaluations, tiers, users, notifications, audit, deals, deal_review, errors):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp, url_prefix="/api/v1")

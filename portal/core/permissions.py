@@ -54,6 +54,10 @@ class Permission(enum.StrEnum):
     WRITE_EVALUATIONS = "write_evaluations"  # quarterly evaluations (scoped: a manager, own partners)
     VIEW_PARTNERSHIP = "view_partnership"    # a partner's own tier, agreement and evaluations
     ACKNOWLEDGE_EVALUATIONS = "acknowledge_evaluations"  # a partner admin acknowledges a shared evaluation
+    # — deals
+    REGISTER_DEALS = "register_deals"        # register, extend, withdraw, close the own company's deals (partners)
+    REVIEW_DEALS = "review_deals"            # deal review queue: approve / reject (scoped: a manager, own partners)
+    MANAGE_DEAL_SETTINGS = "manage_deal_settings"  # protection and extension days, matching threshold (admins)
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -61,12 +65,15 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
                                          Permission.VIEW_PARTNERSHIP, Permission.ACKNOWLEDGE_EVALUATIONS},
     Role.CHANNEL_MANAGER: frozenset({Permission.VIEW_PARTNERS, Permission.VIEW_AUDIT, Permission.USE_API,
                                     Permission.APPROVE_ORDERS, Permission.REVIEW_APPLICATIONS,
-                                    Permission.WRITE_EVALUATIONS}),
+                                    Permission.WRITE_EVALUATIONS,
+                                    Permission.REVIEW_DEALS}),
     Role.TRAINER: frozenset({Permission.USE_API}),
     Role.PARTNER_ADMIN: frozenset({Permission.MANAGE_USERS, Permission.VIEW_AUDIT, Permission.USE_API,
                                   Permission.PLACE_ORDERS, Permission.FOLLOW_COMPANY_ORDERS,
-                                  Permission.VIEW_PARTNERSHIP, Permission.ACKNOWLEDGE_EVALUATIONS}),
-    Role.PARTNER_USER: frozenset({Permission.USE_API, Permission.PLACE_ORDERS, Permission.VIEW_PARTNERSHIP}),
+                                  Permission.VIEW_PARTNERSHIP, Permission.ACKNOWLEDGE_EVALUATIONS,
+                                  Permission.REGISTER_DEALS}),
+    Role.PARTNER_USER: frozenset({Permission.USE_API, Permission.PLACE_ORDERS, Permission.VIEW_PARTNERSHIP,
+                                 Permission.REGISTER_DEALS}),
 }
 
 
