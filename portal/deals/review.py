@@ -136,7 +136,7 @@ def resolve(actor, deal_id: int) -> Deal:
     must be in the reviewer's scope. Returns the winner."""
     deal = get(actor, deal_id)
     now = utcnow()
-    group = conflicts(actor, deal, now)
+    group = _group(actor, deal, now)
     if not group:
         raise Conflict(_("Deal %(number)s has no conflicting registration.", number=deal.number))
     if not all(side.in_scope for side in group):
@@ -151,6 +151,19 @@ def resolve(actor, deal_id: int) -> Deal:
         if other.id != winner.id and other.status == "submitted":
             reject(actor, other.id, reason, now)
     return winner
+
+
+def _group(actor, deal: Deal, now: datetime, limit: int = 50) -> list[Side]:
+    """The registrations conflicting with ``deal``, and those conflicting with them (up to ``limit``): "Huawei"
+    at huawei.com and "華為技術" match through "华为技术有限公司" at huawei.com."""
+    seen: dict[int, Side] = {}
+    todo = [deal]
+    while todo and len(seen) < limit:
+        for side in conflicts(actor, todo.pop(), now):
+            if side.deal.id != deal.id and side.deal.id not in seen:
+                seen[side.deal.id] = side
+                todo.append(side.deal)
+    return list(seen.values())
 
 
 # --- the daily job: reminders, expiry, the KPI; releasing a terminated partner's deals ------------------------
