@@ -189,7 +189,7 @@ def _lines(data: dict, errors: dict[str, list[str]]) -> list[tuple[Product, int]
             errors[f"sku_{n}"] = [_("Enter the product's SKU.")]
             continue
         if not (quantity.isascii() and quantity.isdigit()) or not 1 <= int(quantity) <= MAX_QUANTITY:
-            errors[f"quantity_{n}"] = [_("Enter a whole number from 1 to %(n)s.", n=f"{MAX_QUANTITY:,}")]
+            errors[f"quantity_{n}"] = [_("Enter a whole number from 1 to %(n)s.", n="1,000,000")]
             continue
         wanted.append((n, sku[:64], int(quantity)))
     products = {p.sku: p for p in db.session.scalars(select(Product).where(
