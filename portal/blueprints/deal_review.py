@@ -35,7 +35,7 @@ def index():
     page = review.queue_page(current_user, status, page_number())
     today = utcnow().date()
     total, conflicted, rate = review.conflict_rate(today - timedelta(days=KPI_DAYS), today + timedelta(days=1))
-    return render("deal_review/index.html", "results", page=page, status=status,
+    return render("deal_review/index.html", "results", page=page, chosen=status,
                   statuses=tuple(service.STATUS_LABELS), kpi={"total": total, "conflicted": conflicted, "rate": rate,
                                                               "days": KPI_DAYS})
 

@@ -62,7 +62,8 @@ class Permission(enum.StrEnum):
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission) - {Permission.PLACE_ORDERS, Permission.FOLLOW_COMPANY_ORDERS,
-                                         Permission.VIEW_PARTNERSHIP, Permission.ACKNOWLEDGE_EVALUATIONS},
+                                         Permission.VIEW_PARTNERSHIP, Permission.ACKNOWLEDGE_EVALUATIONS,
+                                         Permission.REGISTER_DEALS},
     Role.CHANNEL_MANAGER: frozenset({Permission.VIEW_PARTNERS, Permission.VIEW_AUDIT, Permission.USE_API,
                                     Permission.APPROVE_ORDERS, Permission.REVIEW_APPLICATIONS,
                                     Permission.WRITE_EVALUATIONS,

@@ -41,12 +41,13 @@ def partner_panel(user) -> PartnerDeals | None:
         return None
     now = utcnow()
     company = Deal.partner_id == user.partner_id
-    rows = db.session.execute(select(Deal, func.count().over()).where(company, open_clause(now))
-                              .order_by(Deal.created_at.desc(), Deal.id.desc()).limit(SHOWN)).all()
-    expiring = db.session.scalar(select(func.count()).select_from(Deal).where(
+    expiring = (select(func.count()).select_from(Deal).where(
         company, Deal.status == "approved", Deal.protection_ends_at > now,
-        Deal.protection_ends_at <= now + timedelta(days=EXPIRING_DAYS)))
-    return PartnerDeals([deal for deal, _n in rows], rows[0][1] if rows else 0, expiring or 0,
+        Deal.protection_ends_at <= now + timedelta(days=EXPIRING_DAYS)).scalar_subquery())
+    # one query: the newest open registrations, how many are open (a window count), how many expire soon
+    rows = db.session.execute(select(Deal, func.count().over(), expiring).where(company, open_clause(now))
+                              .order_by(Deal.created_at.desc(), Deal.id.desc()).limit(SHOWN)).all()
+    return PartnerDeals([deal for deal, _n, _e in rows], rows[0][1] if rows else 0, rows[0][2] if rows else 0,
                         lambda deal: days_left(deal, now))
 
 

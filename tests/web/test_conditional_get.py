@@ -64,7 +64,8 @@ def _order(user, item: Product) -> Order:
 
 # (path, who reads it) for every list page with an ETag
 PAGES = [("/catalogue/?q=etag", "buyer"), ("/orders/", "buyer"), ("/queue/", "manager"), ("/partners/", "admin"),
-         ("/users/", "admin"), ("/audit/", "admin"), ("/notifications/", "buyer")]
+         ("/users/", "admin"), ("/audit/", "admin"), ("/notifications/", "buyer"), ("/deals/", "buyer"),
+         ("/deal-review/", "manager")]
 
 
 def browser(app, user):
@@ -136,7 +137,8 @@ def test_every_list_page_has_an_etag(app):
     conditional = {endpoint for endpoint, view in app.view_functions.items() if hasattr(view, "shows_tables")}
     listed = {app.url_map.bind("portal.test").match(path.partition("?")[0])[0] for path, _who in PAGES}
     assert conditional == listed == {"catalogue.index", "orders.index", "order_queue.index", "partners.index",
-                                     "users.index", "audit.index", "notifications.index"}
+                                     "users.index", "audit.index", "notifications.index", "deals.index",
+                                     "deal_review.index"}
 
 
 # --- writes through the portal change the pages they show in ------------------------------------------------

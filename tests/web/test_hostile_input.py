@@ -440,8 +440,9 @@ def walk_api(app, world, walk: Walk, people: list[Actor]) -> None:
 
 # Every blueprint of the app, walked one per test (they run in parallel); a test below fails when a new
 # blueprint is not in this list.
-BLUEPRINTS = ["account", "api", "audit", "auth", "cart", "catalogue", "catalogue_admin", "main", "notifications",
-              "order_queue", "orders", "partners", "static", "users"]
+BLUEPRINTS = ["account", "api", "applications", "audit", "auth", "cart", "catalogue", "catalogue_admin", "deal_review",
+              "deals", "evaluations", "main", "notifications", "order_queue", "orders", "partners", "static", "tiers",
+              "users"]
 
 
 def test_the_walk_covers_every_blueprint(app):
