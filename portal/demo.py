@@ -38,6 +38,7 @@ from portal.orders.models import (
     ReturnRequest,
     ShippingAddress,
 )
+from portal.deals import demo as deals_demo
 from portal.partners import demo as partners_demo
 from portal.partners.models import Partner
 
@@ -180,6 +181,7 @@ def seed(scale: str = "small") -> str:
         summary += "; " + _seed_large(password_hash, manager.id)
     if lifecycle := partners_demo.seed(scale):  # applications, agreements, tier requirements, evaluations
         summary += "; " + lifecycle
+    deals_demo.seed(scale)  # a conflicting pair and more; the large seed: 100,000 open registrations
     optimize_search_index()  # the products were written one by one through the index's triggers
     db.session.commit()
     return summary
