@@ -25,6 +25,7 @@ from portal.catalogue.service import optimize_search_index
 from portal.core.audit import AuditEntry
 from portal.core.permissions import Role
 from portal.core.time import UTCDateTime, utcnow
+from portal.deals import demo as deals_demo
 from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.notifications.service import notify
@@ -38,7 +39,6 @@ from portal.orders.models import (
     ReturnRequest,
     ShippingAddress,
 )
-from portal.deals import demo as deals_demo
 from portal.partners import demo as partners_demo
 from portal.partners.models import Partner
 
