@@ -40,7 +40,7 @@ MAX_QUANTITY = 1_000_000
 NOTES_MAX = 2000
 REASON_MAX = 500
 EXPIRING_DAYS = 14  # "expiring soon": protection ends within this many days
-CANDIDATES = 500  # fuzzy candidates compared at most (those sharing the name's first or last characters)
+CANDIDATES = 100  # fuzzy candidates per key at most (the newest sharing the name's first / last characters)
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
@@ -68,21 +68,20 @@ def find_conflicts(keys: matching.Keys, threshold: int, exclude_id: int | None =
     normalised name, or a near-identical name among those sharing its first or last characters. Two indexed
     lookups, never a scan."""
     now = now or utcnow()
-    columns = (Deal.id, Deal.name_key, Deal.domain_key, Deal.company_id)
-    base = [open_clause(now)] + ([Deal.id != exclude_id] if exclude_id else [])
-    exact = [Deal.name_key == keys.name_key] if keys.name_key else []
-    if keys.domain_key:
-        exact.append(Deal.domain_key == keys.domain_key)
-    if keys.company_id:
-        exact.append(Deal.company_id == keys.company_id)
-    rows = list(db.session.execute(select(*columns).where(or_(*exact), *base))) if exact else []
-    if keys.name_key:
-        near = or_(Deal.name_head == matching.name_head(keys.name_key),
-                   Deal.name_tail == matching.name_tail(keys.name_key))
-        rows += db.session.execute(select(*columns).where(near, Deal.name_key != keys.name_key, *base)
-                                   .order_by(Deal.id.desc()).limit(CANDIDATES)).all()
+    # Candidates by their keys' own indexes only (id subqueries), whether they are open is checked here: with the
+    # status in the same WHERE a planner may prefer the status index and read every open registration.
+    lookups = [(Deal.name_key, keys.name_key), (Deal.domain_key, keys.domain_key), (Deal.company_id, keys.company_id),
+               (Deal.name_head, matching.name_head(keys.name_key)), (Deal.name_tail, matching.name_tail(keys.name_key))]
+    ids = [select(Deal.id).where(column == value).order_by(Deal.id.desc()).limit(CANDIDATES)
+           for column, value in lookups if value]
+    if not ids:
+        return []
+    rows = db.session.execute(select(Deal.id, Deal.name_key, Deal.domain_key, Deal.company_id, Deal.status,
+                                     Deal.protection_ends_at).where(or_(*(Deal.id.in_(i) for i in ids)))).all()
     found: dict[int, Found] = {}
-    for deal_id, name_key, domain_key, company_id in rows:
+    for deal_id, name_key, domain_key, company_id, status, ends in rows:
+        if deal_id == exclude_id or not (status == "submitted" or (status == "approved" and ends > now)):
+            continue
         match = matching.compare(keys, matching.Keys(name_key, domain_key, company_id), threshold)
         if match is not None:
             found[deal_id] = Found(deal_id, match)

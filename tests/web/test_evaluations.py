@@ -127,7 +127,8 @@ def test_sharing_needs_both_ratings(client, db, login, world):
 
 @pytest.mark.parametrize(("data", "field", "message"), [
     ({"customer_satisfaction": "6"}, "customer_satisfaction", "Rate from 1 to 5."),
-    ({"notes": "bad\x00"}, "notes", "Remove the control characters from this text."),
+    ({"notes": "bad\x00"}, "notes",
+     "Remove the control characters from this text: only tabs and line breaks are allowed."),
     ({"action-0": "Do it", "due-0": "9999-12-31"}, "due-0", "Enter a date between 2000-01-01 and 2099-12-31."),
     ({"action-0": "", "due-0": "2027-01-01"}, "action-0", "Describe the action."),
     ({"action-0": "x" * 301, "due-0": "2027-01-01"}, "action-0", "At most 300 characters."),
