@@ -84,6 +84,7 @@ test: install-test system-deps lint
 
 bench: install-test system-deps
 	$(BIN)/python -m tests.bench
+	$(BIN)/python -m tests.bench_deals
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -94,6 +94,8 @@ def _register_blueprints(app: Flask) -> None:
         catalogue,
         catalogue_admin,
         courses,
+        deal_review,
+        deals,
         errors,
         evaluations,
         main,
@@ -110,7 +112,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for module in (auth, main, account, applications, catalogue, catalogue_admin, cart, orders, order_queue, partners,
                    evaluations, tiers, users, notifications, audit, stock_alerts,
-                   courses, training_admin, resources, announcements,
+                   courses, training_admin, resources, announcements, deals, deal_review,
                    errors):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp, url_prefix="/api/v1")

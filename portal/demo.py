@@ -25,6 +25,7 @@ from portal.catalogue.service import optimize_search_index
 from portal.core.audit import AuditEntry
 from portal.core.permissions import Role
 from portal.core.time import UTCDateTime, utcnow
+from portal.deals import demo as deals_demo
 from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.notifications.service import notify
@@ -183,6 +184,7 @@ def seed(scale: str = "small") -> str:
         summary += "; " + enablement
     if lifecycle := partners_demo.seed(scale):  # applications, agreements, tier requirements, evaluations
         summary += "; " + lifecycle
+    deals_demo.seed(scale)  # a conflicting pair and more; the large seed: 100,000 open registrations
     optimize_search_index()  # the products were written one by one through the index's triggers
     db.session.commit()
     return summary

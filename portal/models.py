@@ -5,6 +5,7 @@ from portal.announcements.models import Announcement, AnnouncementRead  # noqa: 
 from portal.catalogue.models import Category, Product, ProductLink, ProductTierPrice, Tier  # noqa: F401
 from portal.core.audit import AuditEntry  # noqa: F401
 from portal.core.versions import DataVersion  # noqa: F401
+from portal.deals.models import Deal, DealEvent, DealKpi, DealLine  # noqa: F401
 from portal.notifications.models import Notification, OutboxMessage  # noqa: F401
 from portal.orders.models import (  # noqa: F401
     CartLine,

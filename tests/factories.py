@@ -234,3 +234,35 @@ def certificate(user, cert, issued_at=None, months: int = 12, **kw):
     _session().add(item)
     _session().flush()
     return item
+
+
+# --- deal registration (portal.deals) ------------------------------------------------------------------
+
+def deal(registrant: User, customer: str = "Acme Robotics", domain: str = "acme.com", company_id: str = "",
+         status: str = "submitted", days_ago: float = 0, protection_days: float | None = None, **kw):
+    """A deal registration by ``registrant`` (a partner user) with one line, its keys as the service makes them;
+    ``protection_days``: approved, protected for that many more days."""
+    from portal.deals import matching
+    from portal.deals.models import Deal, DealEvent, DealLine
+
+    keys = matching.keys_of(customer, domain, company_id)
+    now = utcnow()
+    if protection_days is not None:
+        status = "approved"
+        kw.setdefault("protection_ends_at", now + timedelta(days=protection_days))
+    row = Deal(partner_id=registrant.partner_id, registered_by=registrant.id, customer_name=customer,
+               customer_domain=domain, company_id=keys.company_id, region="EMEA", currency="USD",
+               estimated_value_cents=kw.pop("estimated_value_cents", 2_500_000),
+               expected_close=(now + timedelta(days=60)).date(), notes="", status=status,
+               created_at=now - timedelta(days=days_ago), name_key=keys.name_key,
+               name_head=matching.name_head(keys.name_key), name_tail=matching.name_tail(keys.name_key),
+               domain_key=keys.domain_key, **kw)
+    _session().add(row)
+    _session().flush()
+    product = ProductFactory()
+    _session().add_all([DealLine(deal_id=row.id, product_id=product.id, sku=product.sku, name=product.name,
+                                 quantity=3),
+                        DealEvent(deal_id=row.id, actor_id=registrant.id, from_status="", to_status="submitted",
+                                  at=row.created_at)])
+    _session().flush()
+    return row

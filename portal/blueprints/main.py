@@ -12,6 +12,7 @@ from portal.accounts import dashboard as accounts
 from portal.announcements import service as announcements
 from portal.core.htmx import render
 from portal.core.permissions import public, require
+from portal.deals import dashboard as deals
 from portal.notifications import service as notifications
 from portal.orders import dashboard as orders
 from portal.partners import dashboard as partners
@@ -39,6 +40,8 @@ PANELS: tuple[Panel, ...] = (
     Panel("notifications/_dashboard.html", notifications.dashboard_panel),
     Panel("training/_dashboard.html", training.dashboard_panel),
     Panel("announcements/_dashboard.html", announcements.dashboard_panel),
+    Panel("deals/_dashboard.html", deals.partner_panel),
+    Panel("deal_review/_dashboard.html", deals.reviewer_panel),
 )
 
 

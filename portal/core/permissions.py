@@ -61,24 +61,31 @@ class Permission(enum.StrEnum):
     MANAGE_RESOURCES = "manage_resources"    # the resource library: files, links, versions
     TAKE_COURSES = "take_courses"            # enrol, learn, take quizzes, hold certifications (partner people)
     VIEW_COMPANY_CERTIFICATIONS = "view_company_certifications"  # a partner admin: the company's people's certificates
+    # — deals
+    REGISTER_DEALS = "register_deals"        # register, extend, withdraw, close the own company's deals (partners)
+    REVIEW_DEALS = "review_deals"            # deal review queue: approve / reject (scoped: a manager, own partners)
+    MANAGE_DEAL_SETTINGS = "manage_deal_settings"  # protection and extension days, matching threshold (admins)
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission) - {Permission.PLACE_ORDERS, Permission.FOLLOW_COMPANY_ORDERS,
                                          Permission.VIEW_PARTNERSHIP, Permission.ACKNOWLEDGE_EVALUATIONS,
-                                         Permission.TAKE_COURSES, Permission.VIEW_COMPANY_CERTIFICATIONS},
+                                         Permission.TAKE_COURSES, Permission.VIEW_COMPANY_CERTIFICATIONS,
+                                         Permission.REGISTER_DEALS},
     Role.CHANNEL_MANAGER: frozenset({Permission.VIEW_PARTNERS, Permission.VIEW_AUDIT, Permission.USE_API,
                                     Permission.APPROVE_ORDERS, Permission.REVIEW_APPLICATIONS,
-                                    Permission.WRITE_EVALUATIONS}),
+                                    Permission.WRITE_EVALUATIONS,
+                                    Permission.REVIEW_DEALS}),
     Role.TRAINER: frozenset({Permission.USE_API,
                              Permission.MANAGE_COURSES, Permission.VIEW_TRAINING_REPORTS,
                              Permission.POST_ANNOUNCEMENTS, Permission.MANAGE_RESOURCES}),
     Role.PARTNER_ADMIN: frozenset({Permission.MANAGE_USERS, Permission.VIEW_AUDIT, Permission.USE_API,
                                   Permission.PLACE_ORDERS, Permission.FOLLOW_COMPANY_ORDERS,
                                   Permission.VIEW_PARTNERSHIP, Permission.ACKNOWLEDGE_EVALUATIONS,
-                                  Permission.TAKE_COURSES, Permission.VIEW_COMPANY_CERTIFICATIONS}),
+                                  Permission.TAKE_COURSES, Permission.VIEW_COMPANY_CERTIFICATIONS,
+                                  Permission.REGISTER_DEALS}),
     Role.PARTNER_USER: frozenset({Permission.USE_API, Permission.PLACE_ORDERS, Permission.VIEW_PARTNERSHIP,
-                                 Permission.TAKE_COURSES}),
+                                 Permission.TAKE_COURSES, Permission.REGISTER_DEALS}),
 }
 
 

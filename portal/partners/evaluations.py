@@ -8,9 +8,10 @@ KPIs (a snapshot kept with the evaluation, exact; percentages rounded half-up to
   share of the agreement's annual target (¼, half-up to the cent);
 - growth vs the previous quarter's revenue (none when that was 0);
 - average order processing time, submitted → shipped, of the quarter's orders (whole seconds, half-up);
-- certified people (``tiers.certified_people``), deal win rate (``deal_win_rate``), MDF ROI (``mdf_roi``):
-  each from ONE function of this area, None ("not yet measured") until its area is part of the portal
-  (certified people are measured by enablement: people holding a valid certificate at the quarter's end).
+- certified people (``tiers.certified_people``), deal win rate (``deal_win_rate``, from ``portal.deals``), MDF
+  ROI (``mdf_roi``): each from ONE function of this area, None ("not yet measured") until its area is part of
+  the portal (certified people are measured by enablement: people holding a valid certificate at the quarter's
+  end).
 """
 
 from __future__ import annotations
@@ -78,9 +79,12 @@ def percent(part: int, whole: int) -> Decimal | None:
 
 
 def deal_win_rate(partner_ids: list[int], start: datetime, end: datetime) -> dict[int, Decimal] | None:
-    """Per partner: deals won ÷ deals closed (won + lost) in [start, end), in percent. None while deal
-    registration is not part of the portal. Wire to the deals area's service when it lands."""
-    return None
+    """Per partner: deals won ÷ deals closed (won + lost) in [start, end), in percent (partners that closed
+    none are left out: no rate)."""
+    from portal.deals.review import win_counts
+
+    return {pid: rate for pid, (won, lost) in win_counts(partner_ids, start, end).items()
+            if (rate := percent(won, won + lost)) is not None}
 
 
 def mdf_roi(partner_ids: list[int], start: datetime, end: datetime) -> dict[int, Decimal] | None:

@@ -252,6 +252,10 @@ def save_partner(actor, data: dict, partner_id: int | None = None) -> Partner:
                          summary=partner.name)
     if before is not None and before["status"] != partner.status:
         _announce_status(partner, entry)
+        if partner.status == PartnerStatus.TERMINATED:  # its open deal registrations no longer block others
+            from portal.deals.review import release_partner
+
+            release_partner(actor, partner.id)
     return partner
 
 

@@ -19,6 +19,8 @@ from portal.catalogue.pricing import net_price_cents
 from portal.catalogue.service import stock_status
 from portal.core.audit import AuditEntry
 from portal.core.time import utcnow
+from portal.deals import demo as deals_demo
+from portal.deals.models import Deal
 from portal.notifications.models import Notification, OutboxMessage
 from portal.orders.models import Credit, CreditLine, Order, OrderEvent, OrderLine, ReturnLine, ReturnRequest
 from portal.partners.models import Partner
@@ -173,6 +175,7 @@ def small_volume(monkeypatch):
     monkeypatch.setattr(demo, "LARGE_ORDER_LINES", 4000)
     monkeypatch.setattr(demo, "LARGE_DEMO_ORDERS", {"Northwind Trading": 120, "东风贸易有限公司 (Eastwind)": 30})
     monkeypatch.setattr(demo, "LARGE_QUEUE", 25)
+    monkeypatch.setattr(deals_demo, "LARGE_DEALS", 300)
 
 
 def test_the_large_seed_adds_its_volume_once(db, small_volume):
@@ -345,3 +348,21 @@ def test_the_large_seed_gives_each_block_of_large_partners_a_channel_manager_of_
         User, User.id == Partner.channel_manager_id).where(Partner.name.like("Large %")).order_by(Partner.id)).all())
     assert list(managers.values()) == ["manager@demo.test"] * 3 + [
         "manager01@staff.large.example"] * 3 + ["manager02@staff.large.example"] * 3 + ["manager03@staff.large.example"]
+
+
+def test_the_demo_has_a_conflicting_pair_of_deal_registrations_once(db):
+    from portal.deals import review
+
+    demo.seed()
+    demo.seed()
+    pair = db.session.scalars(select(Deal).where(Deal.domain_key == "contoso-robotics.de").order_by(Deal.id)).all()
+    assert len(pair) == 2 and pair[0].partner_id != pair[1].partner_id and pair[1].had_conflict
+    admin = db.session.scalar(select(User).where(User.email == "admin@demo.test"))
+    assert [side.deal.id for side in review.conflicts(admin, pair[1])] == [pair[0].id]
+
+
+def test_the_large_seed_adds_open_deal_registrations_once(db, small_volume):
+    demo.seed("large")
+    demo.seed("large")
+    large = db.session.scalar(select(func.count()).select_from(Deal).where(Deal.customer_domain.like("customer%")))
+    assert large == 300

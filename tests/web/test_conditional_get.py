@@ -66,7 +66,8 @@ def _order(user, item: Product) -> Order:
 PAGES = [("/catalogue/?q=etag", "buyer"), ("/orders/", "buyer"), ("/queue/", "manager"), ("/partners/", "admin"),
          ("/users/", "admin"), ("/audit/", "admin"), ("/notifications/", "buyer"), ("/courses/", "buyer"),
          ("/resources/", "buyer"), ("/announcements/", "buyer"), ("/training/", "admin"),
-         ("/training/certifications/", "admin"), ("/training/reports", "admin")]
+         ("/training/certifications/", "admin"), ("/training/reports", "admin"),
+         ("/deals/", "buyer"), ("/deal-review/", "manager")]
 
 
 def browser(app, user):
@@ -140,7 +141,8 @@ def test_every_list_page_has_an_etag(app):
     assert conditional == listed == {"catalogue.index", "orders.index", "order_queue.index", "partners.index",
                                      "users.index", "audit.index", "notifications.index", "courses.index",
                                      "resources.index", "announcements.index", "training_admin.index",
-                                     "training_admin.certifications", "training_admin.reports_page"}
+                                     "training_admin.certifications", "training_admin.reports_page",
+                                     "deals.index", "deal_review.index"}
 
 
 # --- writes through the portal change the pages they show in ------------------------------------------------

@@ -61,8 +61,8 @@ def test_kpis_are_computed_from_orders_and_the_agreement(db, world):
     assert kpis["revenue_vs_target"] == "120.0"
     assert kpis["growth"] == "50.0"
     assert kpis["processing_seconds"] == int(25.5 * 3600)
-    assert kpis["certified"] == 1 and kpis["deal_win_rate"] is None and kpis["mdf_roi"] is None
-    assert kpis["measured"] == {"certified": True, "deal_win_rate": False, "mdf_roi": False}
+    assert kpis["certified"] == 1 and kpis["deal_win_rate"] is None and kpis["mdf_roi"] is None  # no deal closed
+    assert kpis["measured"] == {"certified": True, "deal_win_rate": True, "mdf_roi": False}
 
 
 def test_growth_without_revenue_in_the_previous_quarter_is_not_a_number(db, world):

@@ -457,8 +457,9 @@ def walk_api(app, world, walk: Walk, people: list[Actor]) -> None:
 # Every blueprint of the app, walked one per test (they run in parallel); a test below fails when a new
 # blueprint is not in this list.
 BLUEPRINTS = ["account", "announcements", "api", "applications", "audit", "auth", "cart", "catalogue",
-              "catalogue_admin", "courses", "evaluations", "main", "notifications", "order_queue", "orders", "partners",
-              "resources", "static", "stock_alerts", "tiers", "training_admin", "users"]
+              "catalogue_admin", "courses", "deal_review", "deals", "evaluations", "main", "notifications",
+              "order_queue", "orders", "partners", "resources", "static", "stock_alerts", "tiers", "training_admin",
+              "users"]
 
 
 def test_the_walk_covers_every_blueprint(app):

@@ -1,0 +1,1 @@
+"""Deal registration and channel-conflict adjudication (SPEC §5)."""
