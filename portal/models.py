@@ -29,3 +29,10 @@ from portal.partners.models import (  # noqa: F401
     TierChange,
     TierReview,
 )
+from portal.rebates.models import (  # noqa: F401
+    RebateProgram,
+    RebateRun,
+    RebateRung,
+    RebateStatement,
+    RebateStatementLine,
+)

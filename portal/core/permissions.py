@@ -54,6 +54,9 @@ class Permission(enum.StrEnum):
     WRITE_EVALUATIONS = "write_evaluations"  # quarterly evaluations (scoped: a manager, own partners)
     VIEW_PARTNERSHIP = "view_partnership"    # a partner's own tier, agreement and evaluations
     ACKNOWLEDGE_EVALUATIONS = "acknowledge_evaluations"  # a partner admin acknowledges a shared evaluation
+    # — rebates
+    MANAGE_REBATES = "manage_rebates"        # rebate programs, ladders, calculation runs, statements (admins)
+    VIEW_REBATES = "view_rebates"            # the own company's rebate accrual and statements (partner people)
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -68,6 +71,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
                                   Permission.VIEW_PARTNERSHIP, Permission.ACKNOWLEDGE_EVALUATIONS}),
     Role.PARTNER_USER: frozenset({Permission.USE_API, Permission.PLACE_ORDERS, Permission.VIEW_PARTNERSHIP}),
 }
+# — rebates (admins hold every permission not excluded above already)
+ROLE_PERMISSIONS[Role.PARTNER_ADMIN] = ROLE_PERMISSIONS[Role.PARTNER_ADMIN] | {Permission.VIEW_REBATES}
+ROLE_PERMISSIONS[Role.PARTNER_USER] = ROLE_PERMISSIONS[Role.PARTNER_USER] | {Permission.VIEW_REBATES}
 
 
 def role_has(role: Role | str, permission: Permission) -> bool:
