@@ -99,11 +99,15 @@ def _register_blueprints(app: Flask) -> None:
         order_queue,
         orders,
         partners,
+        rebates,
+        rebates_admin,
         tiers,
         users,
     )
 
     for module in (auth, main, account, applications, catalogue, catalogue_admin, cart, orders, order_queue, partners,
                    evaluations, tiers, users, notifications, audit, errors):
+        app.register_blueprint(module.bp)
+    for module in (rebates_admin, rebates):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp, url_prefix="/api/v1")

@@ -4,7 +4,7 @@ and checked by ``portal.rebates.ladder``, so their messages sit next to each run
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, SelectMultipleField, StringField
+from wtforms import SelectChoice, SelectField, SelectMultipleField, StringField
 from wtforms.widgets import DateInput
 
 from portal.core.forms import Form
@@ -12,8 +12,8 @@ from portal.partners.forms import TYPE_LABELS
 from portal.rebates import service
 
 
-def _choices(labels: dict) -> list[tuple[str, str]]:
-    return [(str(k), v) for k, v in labels.items()]
+def _choices(labels: dict) -> list[SelectChoice]:
+    return [SelectChoice(str(k), v) for k, v in labels.items()]
 
 
 class ProgramForm(Form):
@@ -23,7 +23,8 @@ class ProgramForm(Form):
     ends_on = StringField(_l("Ends on"), widget=DateInput())
     mode = SelectField(_l("Mode"), choices=_choices(service.MODE_LABELS), validate_choice=False)
     status = SelectField(_l("Status"), choices=_choices(service.STATUS_LABELS), validate_choice=False)
-    currency = SelectField(_l("Currency"), choices=[(c, c) for c in service.CURRENCIES], validate_choice=False)
+    currency = SelectField(_l("Currency"), choices=[SelectChoice(c, c) for c in service.CURRENCIES],
+                           validate_choice=False)
     tier_ids = SelectMultipleField(_l("Partner tiers"), validate_choice=False)
     partner_types = SelectMultipleField(_l("Partner types"), choices=_choices(TYPE_LABELS), validate_choice=False)
     category_ids = SelectMultipleField(_l("Product categories"), validate_choice=False)

@@ -156,3 +156,46 @@ def _tell_partner(statement: RebateStatement) -> None:
     people = [p for p in people if p.can(Permission.VIEW_REBATES)]
     notify(f"rebate-approved:{statement.id}", people, "rebate_statement", link=f"/rebates/statements/{statement.id}",
            statement=statement)
+
+
+# --- what a partner earns now ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Accrual:
+    program: RebateProgram
+    period_label: str
+    revenue_cents: int
+    payout: object  # ladder.Payout
+    progress_percent: int  # towards the next rung (100 on the top rung)
+
+
+def accruals(actor, today: date) -> list[Accrual]:
+    """The current period of every active program the actor's company takes part in: eligible revenue so far,
+    rung, rate, rebate so far and the way to the next rung (the same functions as the calculation job)."""
+    from portal.rebates import calculation, ladder, service
+
+    if actor.partner_id is None or not actor.can(Permission.VIEW_REBATES):
+        return []
+    partner = db.session.get(Partner, actor.partner_id)
+    found = list(db.session.scalars(select(RebateProgram).where(
+        RebateProgram.status == "active", RebateProgram.starts_on <= today, RebateProgram.ends_on >= today)
+        .order_by(RebateProgram.name).limit(10)))
+    ladders = service.ladders_of([p.id for p in found])
+    result = []
+    for program in found:
+        elig = service.eligibility_of(program.id)
+        if (elig.tier_ids and partner.tier_id not in elig.tier_ids) or (
+                elig.partner_types and partner.type not in elig.partner_types) or not ladders[program.id]:
+            continue
+        period = service.period_containing(program.period_type, today)
+        frm, to = calculation.window(program, period.start, period.end)
+        cents = calculation.revenue_by_partner(program, elig, frm, to, [partner.id]).get(partner.id, 0)
+        rungs = ladders[program.id]
+        pay = ladder.payout_cents(program.mode, rungs, cents)
+        if pay.next_threshold is None:
+            percent = 100
+        else:
+            low = rungs[pay.rung].threshold
+            percent = int((max(pay.revenue - low, 0) * 100) / (pay.next_threshold - low))
+        result.append(Accrual(program, period.label, cents, pay, max(0, min(percent, 100))))
+    return result
