@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint, make_response, request
 from flask_babel import get_timezone
 from flask_login import current_user
 
+from portal.core import csv as csv_file
 from portal.core.forms import Form
 from portal.core.htmx import render
 from portal.core.pagination import page_number, paginate
 from portal.core.permissions import Permission, require
 from portal.core.time import utcnow
 from portal.pages import conditional
-from portal.rebates import service
+from portal.rebates import documents, service
 from portal.rebates import statements as rebate_statements
 from portal.rebates.forms import PaidForm
 from portal.rebates.models import RebateProgram, RebateStatement
@@ -47,3 +48,22 @@ def statement(statement_id: int):
                   program_name=row.program_name, page=page, labels=rebate_statements.STATUS_LABELS,
                   kinds=rebate_statements.KIND_LABELS, rate_of=service.rate_of, paid_form=PaidForm(formdata=None),
                   plain=Form(formdata=None), today=utcnow().date().isoformat())
+
+
+@bp.get("/rebates/statements/<id:statement_id>/statement.csv")
+@require(Permission.VIEW_REBATES)
+def statement_csv(statement_id: int):
+    row = rebate_statements.get(current_user, statement_id)
+    return csv_file.download(f"{row.RebateStatement.number}.csv", documents.csv_header(),
+                             documents.csv_rows(row.RebateStatement))
+
+
+@bp.get("/rebates/statements/<id:statement_id>/statement.pdf")
+@require(Permission.VIEW_REBATES)
+def statement_pdf(statement_id: int):
+    row = rebate_statements.get(current_user, statement_id)
+    response = make_response(documents.pdf(row.RebateStatement, row.partner_name, row.program_name))
+    response.mimetype = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{row.RebateStatement.number}.pdf"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

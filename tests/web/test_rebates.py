@@ -3,6 +3,7 @@ statements for admins (filters, bulk approval, payment) and for partners (their 
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -175,3 +176,21 @@ def test_rebate_list_pages_run_few_queries(client, db, login, calculated, count_
     with count_queries() as programs:
         assert client.get("/admin/rebates/programs").status_code == 200
     assert admin_list.count <= 8 and programs.count <= 8, (admin_list.statements, programs.statements)
+
+
+def test_the_partner_downloads_the_statement_as_csv_and_as_a_pdf_with_a_chinese_name(client, db, login, calculated):
+    from portal.rebates import statements
+
+    calculated["seller"].partner.name = "上海云桥科技有限公司"
+    statements.approve(calculated["admin"], [calculated["mine"].id])
+    db.session.commit()
+    login(calculated["seller"])
+    csv = client.get(f"/rebates/statements/{calculated['mine'].id}/statement.csv")
+    assert csv.status_code == 200 and "300000.00" in csv.get_data(as_text=True)
+    assert "24000.00" in csv.get_data(as_text=True)
+    pdf = client.get(f"/rebates/statements/{calculated['mine'].id}/statement.pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+    # the embedded font maps its glyphs back to Unicode (ToUnicode CMap): every character of the name has one
+    cmap = next(m for m in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf.data, re.S) if b"beginbfchar" in m)
+    assert all(f"<{ord(ch):04X}>".encode() in cmap for ch in "上海云桥科技有限公司")
+    assert client.get(f"/rebates/statements/{calculated['theirs'].id}/statement.pdf").status_code == 404
