@@ -14,6 +14,7 @@ from portal.core.permissions import public, require
 from portal.notifications import service as notifications
 from portal.orders import dashboard as orders
 from portal.partners import dashboard as partners
+from portal.rebates import statements as rebate_statements
 
 bp = Blueprint("main", __name__)
 
@@ -35,6 +36,7 @@ PANELS: tuple[Panel, ...] = (
     Panel("users/_dashboard.html", accounts.admin_panel),
     Panel("partners/_dashboard.html", partners.dashboard_panel),
     Panel("notifications/_dashboard.html", notifications.dashboard_panel),
+    Panel("rebates/_dashboard.html", rebate_statements.dashboard_panel),
 )
 
 

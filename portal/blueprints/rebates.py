@@ -13,12 +13,22 @@ from portal.core.pagination import page_number, paginate
 from portal.core.permissions import Permission, require
 from portal.core.time import utcnow
 from portal.pages import conditional
-from portal.rebates import documents, service
+from portal.rebates import documents, service, simulator
 from portal.rebates import statements as rebate_statements
 from portal.rebates.forms import PaidForm
 from portal.rebates.models import RebateProgram, RebateStatement
 
 bp = Blueprint("rebates", __name__)
+
+
+@bp.app_template_global("rebate_simulations")
+def _simulations(lines) -> list:
+    """For the cart and checkout templates: what the orderable ``lines`` add to the partner's rebates."""
+    if not current_user.is_authenticated or not current_user.can(Permission.VIEW_REBATES):
+        return []
+    today = utcnow().astimezone(get_timezone()).date()
+    return simulator.simulate(current_user, [(line.product_id, line.currency, line.total_cents) for line in lines
+                                             if not line.problem], today)
 
 
 @bp.app_template_filter("rebate_rate")

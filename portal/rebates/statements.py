@@ -8,7 +8,7 @@ settled it meanwhile): a stale draft must be calculated again, so nothing is pai
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
@@ -167,6 +167,8 @@ class Accrual:
     revenue_cents: int
     payout: object  # ladder.Payout
     progress_percent: int  # towards the next rung (100 on the top rung)
+    rungs: list = field(default_factory=list, repr=False)
+    category_ids: list[int] = field(default_factory=list, repr=False)
 
 
 def accruals(actor, today: date) -> list[Accrual]:
@@ -176,10 +178,12 @@ def accruals(actor, today: date) -> list[Accrual]:
 
     if actor.partner_id is None or not actor.can(Permission.VIEW_REBATES):
         return []
-    partner = db.session.get(Partner, actor.partner_id)
     found = list(db.session.scalars(select(RebateProgram).where(
         RebateProgram.status == "active", RebateProgram.starts_on <= today, RebateProgram.ends_on >= today)
         .order_by(RebateProgram.name).limit(10)))
+    if not found:
+        return []
+    partner = db.session.get(Partner, actor.partner_id)
     ladders = service.ladders_of([p.id for p in found])
     result = []
     for program in found:
@@ -197,5 +201,13 @@ def accruals(actor, today: date) -> list[Accrual]:
         else:
             low = rungs[pay.rung].threshold
             percent = int((max(pay.revenue - low, 0) * 100) / (pay.next_threshold - low))
-        result.append(Accrual(program, period.label, cents, pay, max(0, min(percent, 100))))
+        result.append(Accrual(program, period.label, cents, pay, max(0, min(percent, 100)), rungs,
+                              elig.category_ids))
     return result
+
+
+def dashboard_panel(actor) -> list[Accrual] | None:
+    """The first screen's "earnings" panel: the partner's accruals (None for people without rebates)."""
+    if actor.partner_id is None or not actor.can(Permission.VIEW_REBATES):
+        return None
+    return accruals(actor, utcnow().date())

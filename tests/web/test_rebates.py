@@ -194,3 +194,40 @@ def test_the_partner_downloads_the_statement_as_csv_and_as_a_pdf_with_a_chinese_
     cmap = next(m for m in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf.data, re.S) if b"beginbfchar" in m)
     assert all(f"<{ord(ch):04X}>".encode() in cmap for ch in "上海云桥科技有限公司")
     assert client.get(f"/rebates/statements/{calculated['theirs'].id}/statement.pdf").status_code == 404
+
+
+@pytest.fixture
+def earning(db):
+    """A partner with 240,000 delivered this quarter on the SPEC's ladder (5 %), and a product in the cart."""
+    today = datetime.now(UTC).date()
+    factories.rebate_program(name="Growth rebate", starts_on=f"{today.year}-01-01", ends_on=f"{today.year}-12-31")
+    seller = factories.partner_user(factories.PartnerFactory())
+    factories.delivered_order(seller, 24_000_000, datetime.now(UTC))
+    product = factories.ProductFactory(list_price_cents=1_000_000, stock_on_hand=100)
+    from portal.orders import cart
+
+    cart.add(seller, product.id, "2")  # 20,000 more: 260,000 reaches the 8 % rung
+    db.session.commit()
+    return seller
+
+
+def test_the_cart_and_checkout_simulate_the_rebate_with_the_jobs_ladder_function(client, db, login, earning):
+    from decimal import Decimal
+
+    from portal.rebates import ladder, service
+
+    login(earning)
+    program = db.session.scalar(select(RebateProgram))
+    expected = (ladder.payout("retroactive", service.rungs_of(program.id), Decimal("260000")).rebate_cents
+                - ladder.payout("retroactive", service.rungs_of(program.id), Decimal("240000")).rebate_cents)
+    assert expected == 880_000  # 20,800 − 12,000
+    sentence = ("This order adds $20,000.00 to Growth rebate: you move from 5 % to 8 %, "
+                "estimated rebate +$8,800.00.")
+    assert sentence in client.get("/cart/").get_data(as_text=True)
+    assert sentence in client.get("/checkout").get_data(as_text=True)
+
+
+def test_the_dashboard_has_an_earnings_panel_with_the_way_to_the_next_rung(client, db, login, earning):
+    login(earning)
+    page = client.get("/").get_data(as_text=True)
+    assert 'id="panel-earnings"' in page and "$10,000.00 more to reach 8 %." in page
