@@ -40,6 +40,7 @@ from portal.orders.models import (
 )
 from portal.partners import demo as partners_demo
 from portal.partners.models import Partner
+from portal.rebates import demo as rebates_demo
 
 DEMO_PASSWORD = "portal-demo"
 
@@ -180,6 +181,8 @@ def seed(scale: str = "small") -> str:
         summary += "; " + _seed_large(password_hash, manager.id)
     if lifecycle := partners_demo.seed(scale):  # applications, agreements, tier requirements, evaluations
         summary += "; " + lifecycle
+    if rebates := rebates_demo.seed(scale):  # rebate programs with ladders, last quarter's statements
+        summary += "; " + rebates
     optimize_search_index()  # the products were written one by one through the index's triggers
     db.session.commit()
     return summary

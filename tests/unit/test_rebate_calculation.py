@@ -157,3 +157,16 @@ def test_eligibility_by_partner_type_leaves_other_partners_out(db, run_jobs, wor
     mine = statement_of(db, program, world["partner"], Q1)
     # incremental: 100,000 × 2 % + 220,000 × 5 % = 2,000 + 11,000
     assert (run.statements, mine.earned_cents) == (1, 1_300_000)
+
+
+def test_the_demo_has_an_active_program_and_an_approved_statement_for_last_quarter(db):
+    from portal import demo
+    from portal.rebates.models import RebateProgram
+
+    demo.seed("small")
+    demo.seed("small")  # idempotent
+    programs = db.session.scalars(select(RebateProgram).order_by(RebateProgram.name)).all()
+    assert [(p.name, p.status) for p in programs] == [("Distributor volume bonus", "active"),
+                                                      ("Quarterly growth rebate", "active")]
+    approved = db.session.scalars(select(RebateStatement).where(RebateStatement.status == "approved")).all()
+    assert len({s.partner_id for s in approved}) == len(approved)
