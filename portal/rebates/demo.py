@@ -8,13 +8,14 @@ scale leaves the calculation to the admin (and to `make bench`).
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from portal.accounts.models import User
+from portal.core.money import to_cents
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.rebates import calculation, service
-from portal.rebates.models import RebateProgram, RebateRun, RebateStatement
+from portal.rebates.models import RebateProgram, RebateRun, RebateRung, RebateStatement, program_types
 
 PROGRAMS = [
     ("Quarterly growth rebate", "quarter", "retroactive", [], [("0", "2"), ("2500", "5"), ("5000", "8"),
@@ -32,10 +33,21 @@ def seed(scale: str = "small") -> str:
     for name, period_type, mode, types, rungs in PROGRAMS:
         if db.session.scalar(select(RebateProgram.id).where(RebateProgram.name == name)) is not None:
             continue
-        service.save(admin, service.ProgramInput(
-            name=name, period_type=period_type, mode=mode, status="active", currency="USD",
-            starts_on=f"{today.year - 2}-01-01", ends_on=f"{today.year + 1}-12-31", partner_types=types,
-            rungs=rungs))
+        # rows only (no audit entry): the same rules as the admin's form, checked before writing
+        data = service.ProgramInput(name=name, period_type=period_type, mode=mode, status="active", currency="USD",
+                                    starts_on=f"{today.year - 2}-01-01", ends_on=f"{today.year + 1}-12-31",
+                                    partner_types=types, rungs=rungs)
+        checked, errors = service.check(data)
+        assert not errors, errors
+        program = RebateProgram(name=name, period_type=period_type, mode=mode, status="active", currency="USD",
+                                starts_on=checked.starts_on, ends_on=checked.ends_on)
+        db.session.add(program)
+        db.session.flush()
+        db.session.add_all([RebateRung(program_id=program.id, position=i, threshold_cents=to_cents(r.threshold),
+                                       rate_thousandths=service.rate_to_thousandths(r.rate))
+                            for i, r in enumerate(checked.rungs)])
+        if types:
+            db.session.execute(insert(program_types), [{"program_id": program.id, "partner_type": t} for t in types])
     db.session.flush()
     program = db.session.scalar(select(RebateProgram).where(RebateProgram.name == PROGRAMS[0][0]))
     if scale == "small" and program is not None and db.session.scalar(
