@@ -11,7 +11,7 @@ TRANSLATIONS := portal/translations
 PO_LANGUAGES := zh_Hans zh_Hant
 BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2
 
-.PHONY: run worker test lint bench install install-test system-deps migrate seed translations messages clean
+.PHONY: run fonts worker test lint bench install install-test system-deps migrate seed translations messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,8 +57,16 @@ migrate: install
 seed: migrate
 	$(FLASK) seed-demo
 
-run: seed
+run: fonts seed
 	PORT=$(PORT) $(FLASK) serve
+
+# The CJK font that PDF statements embed (Chinese partner names); installed when missing and we are root.
+fonts:
+	@[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      fonts-wqy-microhei >/dev/null || echo "fonts-wqy-microhei could not be installed: PDF statements are off"; \
+	  else echo "fonts-wqy-microhei is missing: PDF statements are off until it is installed"; fi; }
 
 worker: install
 	$(FLASK) worker

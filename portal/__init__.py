@@ -103,6 +103,8 @@ def _register_blueprints(app: Flask) -> None:
         order_queue,
         orders,
         partners,
+        rebates,
+        rebates_admin,
         resources,
         stock_alerts,
         tiers,
@@ -112,7 +114,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for module in (auth, main, account, applications, catalogue, catalogue_admin, cart, orders, order_queue, partners,
                    evaluations, tiers, users, notifications, audit, stock_alerts,
-                   courses, training_admin, resources, announcements, deals, deal_review,
+                   courses, training_admin, resources, announcements, deals, deal_review, rebates_admin, rebates,
                    errors):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp, url_prefix="/api/v1")

@@ -41,6 +41,7 @@ from portal.orders.models import (
 )
 from portal.partners import demo as partners_demo
 from portal.partners.models import Partner
+from portal.rebates import demo as rebates_demo
 from portal.training import demo as training_demo
 
 DEMO_PASSWORD = "portal-demo"
@@ -185,6 +186,8 @@ def seed(scale: str = "small") -> str:
     if lifecycle := partners_demo.seed(scale):  # applications, agreements, tier requirements, evaluations
         summary += "; " + lifecycle
     deals_demo.seed(scale)  # a conflicting pair and more; the large seed: 100,000 open registrations
+    if rebates := rebates_demo.seed(scale):  # rebate programs with ladders, last quarter's statements
+        summary += "; " + rebates
     optimize_search_index()  # the products were written one by one through the index's triggers
     db.session.commit()
     return summary

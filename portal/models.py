@@ -31,6 +31,13 @@ from portal.partners.models import (  # noqa: F401
     TierChange,
     TierReview,
 )
+from portal.rebates.models import (  # noqa: F401
+    RebateProgram,
+    RebateRun,
+    RebateRung,
+    RebateStatement,
+    RebateStatementLine,
+)
 from portal.resources.models import Resource, ResourceVersion  # noqa: F401
 from portal.stock_alerts.models import StockAlert  # noqa: F401
 from portal.training.models import (  # noqa: F401

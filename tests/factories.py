@@ -266,3 +266,23 @@ def deal(registrant: User, customer: str = "Acme Robotics", domain: str = "acme.
                                   at=row.created_at)])
     _session().flush()
     return row
+
+
+# --- rebates (portal.rebates) ------------------------------------------------------------------------------
+
+def rebate_program(name: str = "Growth rebate", mode: str = "retroactive", ladder=(("0", "2"), ("100000", "5"),
+                   ("250000", "8"), ("500000", "10")), period_type: str = "quarter", starts_on: str = "2026-01-01",
+                   ends_on: str = "2026-12-31", status: str = "active", **kw):
+    """A saved rebate program (through its service, so the ladder is validated) with the SPEC's ladder."""
+    from portal.rebates import service
+
+    admin = vendor()
+    return service.save(admin, service.ProgramInput(name=name, mode=mode, rungs=list(ladder), period_type=period_type,
+                                                    starts_on=starts_on, ends_on=ends_on, status=status, **kw))
+
+
+def delivered_order(placer: User, cents: int, delivered_at, product: Product | None = None) -> Order:
+    """A delivered order of one line worth ``cents`` (2 units), delivered at ``delivered_at``."""
+    product = product or ProductFactory(list_price_cents=cents // 2)
+    return order_with_line(placer, product, quantity=2, status="delivered", delivered_at=delivered_at,
+                           currency="USD")

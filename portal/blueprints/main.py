@@ -16,6 +16,7 @@ from portal.deals import dashboard as deals
 from portal.notifications import service as notifications
 from portal.orders import dashboard as orders
 from portal.partners import dashboard as partners
+from portal.rebates import statements as rebate_statements
 from portal.training import dashboard as training
 
 bp = Blueprint("main", __name__)
@@ -42,6 +43,7 @@ PANELS: tuple[Panel, ...] = (
     Panel("announcements/_dashboard.html", announcements.dashboard_panel),
     Panel("deals/_dashboard.html", deals.partner_panel),
     Panel("deal_review/_dashboard.html", deals.reviewer_panel),
+    Panel("rebates/_dashboard.html", rebate_statements.dashboard_panel),
 )
 
 

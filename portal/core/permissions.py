@@ -65,6 +65,9 @@ class Permission(enum.StrEnum):
     REGISTER_DEALS = "register_deals"        # register, extend, withdraw, close the own company's deals (partners)
     REVIEW_DEALS = "review_deals"            # deal review queue: approve / reject (scoped: a manager, own partners)
     MANAGE_DEAL_SETTINGS = "manage_deal_settings"  # protection and extension days, matching threshold (admins)
+    # — rebates
+    MANAGE_REBATES = "manage_rebates"        # rebate programs, ladders, calculation runs, statements (admins)
+    VIEW_REBATES = "view_rebates"            # the own company's rebate accrual and statements (partner people)
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -83,9 +86,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
                                   Permission.PLACE_ORDERS, Permission.FOLLOW_COMPANY_ORDERS,
                                   Permission.VIEW_PARTNERSHIP, Permission.ACKNOWLEDGE_EVALUATIONS,
                                   Permission.TAKE_COURSES, Permission.VIEW_COMPANY_CERTIFICATIONS,
-                                  Permission.REGISTER_DEALS}),
+                                  Permission.REGISTER_DEALS, Permission.VIEW_REBATES}),
     Role.PARTNER_USER: frozenset({Permission.USE_API, Permission.PLACE_ORDERS, Permission.VIEW_PARTNERSHIP,
-                                 Permission.TAKE_COURSES, Permission.REGISTER_DEALS}),
+                                 Permission.TAKE_COURSES, Permission.REGISTER_DEALS, Permission.VIEW_REBATES}),
 }
 
 

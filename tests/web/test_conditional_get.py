@@ -67,7 +67,8 @@ PAGES = [("/catalogue/?q=etag", "buyer"), ("/orders/", "buyer"), ("/queue/", "ma
          ("/users/", "admin"), ("/audit/", "admin"), ("/notifications/", "buyer"), ("/courses/", "buyer"),
          ("/resources/", "buyer"), ("/announcements/", "buyer"), ("/training/", "admin"),
          ("/training/certifications/", "admin"), ("/training/reports", "admin"),
-         ("/deals/", "buyer"), ("/deal-review/", "manager")]
+         ("/deals/", "buyer"), ("/deal-review/", "manager"), ("/rebates/", "buyer"),
+         ("/admin/rebates/programs", "admin"), ("/admin/rebates/statements", "admin")]
 
 
 def browser(app, user):
@@ -142,7 +143,8 @@ def test_every_list_page_has_an_etag(app):
                                      "users.index", "audit.index", "notifications.index", "courses.index",
                                      "resources.index", "announcements.index", "training_admin.index",
                                      "training_admin.certifications", "training_admin.reports_page",
-                                     "deals.index", "deal_review.index"}
+                                     "deals.index", "deal_review.index", "rebates.statements",
+                                     "rebates_admin.programs", "rebates_admin.statement_list"}
 
 
 # --- writes through the portal change the pages they show in ------------------------------------------------

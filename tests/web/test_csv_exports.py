@@ -7,13 +7,16 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from portal.core import csv as csv_file
 from portal.core.permissions import Role
+from portal.rebates.models import RebateStatement
 from tests import factories
 
 STARTS = ["=", "+", "-", "@", "\t", "\r"]
@@ -80,14 +83,34 @@ def test_no_module_writes_csv_but_the_one_writer():
     assert writers == []
 
 
-def test_every_csv_download_is_the_one_writers_response(app, client, login, db):
+def _approved_rebate_statement(admin, run_jobs, db):
+    """A partner admin with an approved rebate statement (calculated by the real job), and its id."""
+    from portal.rebates import calculation, statements
+
+    seller = factories.partner_user(role=Role.PARTNER_ADMIN)
+    program = factories.rebate_program()
+    factories.delivered_order(seller, 30_000_000, datetime(2026, 2, 1, tzinfo=UTC))
+    db.session.commit()
+    calculation.start(admin, program.id, date(2026, 1, 1))
+    db.session.commit()
+    run_jobs()
+    statement = db.session.scalar(select(RebateStatement).where(RebateStatement.partner_id == seller.partner_id))
+    statements.approve(admin, [statement.id])
+    return seller, statement.id
+
+
+def test_every_csv_download_is_the_one_writers_response(app, client, login, db, run_jobs):
     """Each endpoint answering CSV answers what portal.core.csv.download makes (its headers)."""
     csv_routes = sorted(rule.rule for rule in app.url_map.iter_rules() if rule.rule.endswith(".csv"))
     assert csv_routes == ["/admin/catalogue/export.csv", "/orders/export.csv",
+                          "/rebates/statements/<id:statement_id>/statement.csv",
                           "/training/reports/<any(courses, partners, expiring, feedback):table>.csv"]
-    for path, user in [("/admin/catalogue/export.csv", factories.vendor()),
+    admin = factories.vendor()
+    seller, statement_id = _approved_rebate_statement(admin, run_jobs, db)
+    for path, user in [("/admin/catalogue/export.csv", admin),
                        ("/training/reports/courses.csv", factories.vendor(Role.TRAINER)),
-                       ("/orders/export.csv", factories.partner_user(role=Role.PARTNER_ADMIN))]:
+                       ("/orders/export.csv", factories.partner_user(role=Role.PARTNER_ADMIN)),
+                       (f"/rebates/statements/{statement_id}/statement.csv", seller)]:
         db.session.commit()
         login(user)
         response = client.get(path, headers=EN)

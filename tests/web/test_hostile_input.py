@@ -196,12 +196,14 @@ def world(db, production_like):
                         direction="hold", revenue_cents=0, evidence={})
     db.session.add(change)
     db.session.flush()
+    program = factories.rebate_program()  # rebates: a program with the SPEC's ladder
     db.session.commit()
     return {"people": people, "victim": victim, "partner": partner, "tier": tier, "product": product,
             "category": category, "link": link, "orders": orders, "return": waiting,
             "delivered_line": delivered_line, "ids": ids, "lifecycle": {
                 "application_id": application.id, "agreement_id": agreement.id, "evaluation_id": evaluation.id,
-                "review_id": review.id, "change_id": change.id, "step": "kpis", "decision": "dismiss"}}
+                "review_id": review.id, "change_id": change.id, "step": "kpis", "decision": "dismiss",
+                "program_id": program.id}}
 
 
 def csrf_of(client) -> str:
@@ -458,8 +460,8 @@ def walk_api(app, world, walk: Walk, people: list[Actor]) -> None:
 # blueprint is not in this list.
 BLUEPRINTS = ["account", "announcements", "api", "applications", "audit", "auth", "cart", "catalogue",
               "catalogue_admin", "courses", "deal_review", "deals", "evaluations", "main", "notifications",
-              "order_queue", "orders", "partners", "resources", "static", "stock_alerts", "tiers", "training_admin",
-              "users"]
+              "order_queue", "orders", "partners", "rebates", "rebates_admin", "resources", "static", "stock_alerts",
+              "tiers", "training_admin", "users"]
 
 
 def test_the_walk_covers_every_blueprint(app):

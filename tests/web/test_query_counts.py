@@ -23,8 +23,9 @@ from tests import factories
 # the dashboard of a partner admin: + the orders panel (open orders, last order, cart lines, tier) + the tier
 # panel (the tiers, the partner's 12-month revenue, evaluations waiting) + latest notifications
 # + enablement: the tier panel's certified people, the learning panel (courses in progress, own certificates)
-# and the announcements panel; + the deals panel (open registrations, their count, how many expire soon)
-DASHBOARD = 15
+# and the announcements panel; + the deals panel (open registrations, their count, how many expire soon);
+# + the earnings panel's active rebate programs
+DASHBOARD = 16
 NOTIFICATIONS = 4  # + versions + one page of notifications
 AUDIT_LOG = 5  # + versions + one page of entries + their actors in one IN query
 USERS = 4  # + versions + one page of users with their partner joined

@@ -1,0 +1,1 @@
+"""Rebate programs, ladders, calculation and statements (SPEC §6)."""
