@@ -27,6 +27,7 @@ PERIODIC: list[tuple[str, int]] = [
     ("jobs.mail.deliver_pending", 300),
     ("jobs.maintenance.optimize_search_index", 86400),
     ("jobs.partners.quarterly_tier_review", 86400),  # runs the review once, at the start of each quarter
+    ("jobs.mdf.lapse_unclaimed", 86400),  # unclaimed MDF approvals lapse after their claim date
 ]
 
 

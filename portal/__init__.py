@@ -95,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
         errors,
         evaluations,
         main,
+        mdf,
         notifications,
         order_queue,
         orders,
@@ -104,6 +105,6 @@ def _register_blueprints(app: Flask) -> None:
     )
 
     for module in (auth, main, account, applications, catalogue, catalogue_admin, cart, orders, order_queue, partners,
-                   evaluations, tiers, users, notifications, audit, errors):
+                   evaluations, tiers, users, notifications, audit, errors, mdf):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp, url_prefix="/api/v1")

@@ -4,6 +4,7 @@ from portal.accounts.models import ApiToken, OneTimeToken, User, UserSession  # 
 from portal.catalogue.models import Category, Product, ProductLink, ProductTierPrice, Tier  # noqa: F401
 from portal.core.audit import AuditEntry  # noqa: F401
 from portal.core.versions import DataVersion  # noqa: F401
+from portal.mdf.models import MdfBudget, MdfFile, MdfRequest  # noqa: F401
 from portal.notifications.models import Notification, OutboxMessage  # noqa: F401
 from portal.orders.models import (  # noqa: F401
     CartLine,

@@ -11,6 +11,7 @@ from flask_login import current_user
 from portal.accounts import dashboard as accounts
 from portal.core.htmx import render
 from portal.core.permissions import public, require
+from portal.mdf import dashboard as mdf
 from portal.notifications import service as notifications
 from portal.orders import dashboard as orders
 from portal.partners import dashboard as partners
@@ -35,6 +36,7 @@ PANELS: tuple[Panel, ...] = (
     Panel("users/_dashboard.html", accounts.admin_panel),
     Panel("partners/_dashboard.html", partners.dashboard_panel),
     Panel("notifications/_dashboard.html", notifications.dashboard_panel),
+    Panel("mdf/_dashboard.html", mdf.dashboard_panel),
 )
 
 

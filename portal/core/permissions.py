@@ -54,18 +54,26 @@ class Permission(enum.StrEnum):
     WRITE_EVALUATIONS = "write_evaluations"  # quarterly evaluations (scoped: a manager, own partners)
     VIEW_PARTNERSHIP = "view_partnership"    # a partner's own tier, agreement and evaluations
     ACKNOWLEDGE_EVALUATIONS = "acknowledge_evaluations"  # a partner admin acknowledges a shared evaluation
+    # — mdf
+    VIEW_MDF = "view_mdf"                    # budgets, requests and claims (scoped: own company / own partners)
+    REQUEST_MDF = "request_mdf"              # request funds and claim them (partner admins)
+    DECIDE_MDF = "decide_mdf"                # approve / reject requests, approve and pay claims (scoped)
+    MANAGE_MDF_BUDGETS = "manage_mdf_budgets"  # set budgets per partner and quarter, CSV import (admins)
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission) - {Permission.PLACE_ORDERS, Permission.FOLLOW_COMPANY_ORDERS,
-                                         Permission.VIEW_PARTNERSHIP, Permission.ACKNOWLEDGE_EVALUATIONS},
+                                         Permission.VIEW_PARTNERSHIP, Permission.ACKNOWLEDGE_EVALUATIONS,
+                                         Permission.REQUEST_MDF},
     Role.CHANNEL_MANAGER: frozenset({Permission.VIEW_PARTNERS, Permission.VIEW_AUDIT, Permission.USE_API,
                                     Permission.APPROVE_ORDERS, Permission.REVIEW_APPLICATIONS,
-                                    Permission.WRITE_EVALUATIONS}),
+                                    Permission.WRITE_EVALUATIONS,
+                                    Permission.VIEW_MDF, Permission.DECIDE_MDF}),
     Role.TRAINER: frozenset({Permission.USE_API}),
     Role.PARTNER_ADMIN: frozenset({Permission.MANAGE_USERS, Permission.VIEW_AUDIT, Permission.USE_API,
                                   Permission.PLACE_ORDERS, Permission.FOLLOW_COMPANY_ORDERS,
-                                  Permission.VIEW_PARTNERSHIP, Permission.ACKNOWLEDGE_EVALUATIONS}),
+                                  Permission.VIEW_PARTNERSHIP, Permission.ACKNOWLEDGE_EVALUATIONS,
+                                  Permission.VIEW_MDF, Permission.REQUEST_MDF}),
     Role.PARTNER_USER: frozenset({Permission.USE_API, Permission.PLACE_ORDERS, Permission.VIEW_PARTNERSHIP}),
 }
 

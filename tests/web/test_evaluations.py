@@ -57,8 +57,9 @@ def test_kpis_are_computed_from_orders_and_the_agreement(db, world):
     assert kpis["revenue_vs_target"] == "120.0"
     assert kpis["growth"] == "50.0"
     assert kpis["processing_seconds"] == int(25.5 * 3600)
-    assert kpis["certified"] is None and kpis["deal_win_rate"] is None and kpis["mdf_roi"] is None
-    assert kpis["measured"] == {"certified": False, "deal_win_rate": False, "mdf_roi": False}
+    assert kpis["certified"] is None and kpis["deal_win_rate"] is None
+    assert kpis["mdf_roi"] is None  # MDF is measured, but this partner had no claim paid in the quarter
+    assert kpis["measured"] == {"certified": False, "deal_win_rate": False, "mdf_roi": True}
 
 
 def test_growth_without_revenue_in_the_previous_quarter_is_not_a_number(db, world):
