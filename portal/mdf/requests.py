@@ -455,8 +455,9 @@ def roi(partner_ids: list[int], start, end) -> dict[int, object]:
                               .group_by(MdfRequest.partner_id))
     out = {}
     for pid, revenue, paid in rows:
+        revenue, paid = int(revenue or 0), int(paid or 0)  # numeric on PostgreSQL
         if not paid:
             continue  # nothing was spent: no return on it to measure
-        out[pid] = ((Decimal(revenue or 0) - Decimal(paid)) * 100 / Decimal(paid)).quantize(
+        out[pid] = ((Decimal(revenue) - Decimal(paid)) * 100 / Decimal(paid)).quantize(
             Decimal("0.1"), rounding=ROUND_HALF_UP)
     return out

@@ -149,7 +149,9 @@ def figures(partner_ids: list[int], periods: list[Period]) -> dict[tuple[int, in
                _periods_clause(periods, MdfRequest.year, MdfRequest.quarter))
         .group_by(MdfRequest.partner_id, MdfRequest.year, MdfRequest.quarter, MdfRequest.status))
     for pid, year, quarter, status, currency, requested, approved, reimbursed in rows:
-        sums.setdefault((pid, year, quarter), []).append((status, requested, approved, reimbursed))
+        # PostgreSQL sums integers as numeric: back to int cents
+        sums.setdefault((pid, year, quarter), []).append((status, *(None if v is None else int(v)
+                                                                    for v in (requested, approved, reimbursed))))
         currencies[(pid, year, quarter)] = currency
     out = {}
     for key in set(budgets) | set(sums):
