@@ -22,7 +22,7 @@ from tests import factories
 # list pages also read the data versions their ETag covers (1: portal.pages.conditional)
 # the dashboard of a partner admin: + the orders panel (open orders, last order, cart lines, tier) + the tier
 # panel (the tiers, the partner's 12-month revenue, evaluations waiting) + latest notifications
-DASHBOARD = 10
+DASHBOARD = 11
 NOTIFICATIONS = 4  # + versions + one page of notifications
 AUDIT_LOG = 5  # + versions + one page of entries + their actors in one IN query
 USERS = 4  # + versions + one page of users with their partner joined
