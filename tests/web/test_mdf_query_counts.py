@@ -43,7 +43,8 @@ def world(db, rows: int):
 def test_mdf_pages_run_a_fixed_number_of_statements(client, db, count_queries, rows):
     admin, partner_admin = world(db, rows)
     counts = {}
-    people = [(partner_admin.email, partner_admin.role, ["/mdf/"]), (admin.email, admin.role, ["/mdf/", "/mdf/budgets"])]
+    people = [(partner_admin.email, partner_admin.role, ["/mdf/"]),
+              (admin.email, admin.role, ["/mdf/", "/mdf/budgets"])]
     for email, role, paths in people:
         assert client.post("/login", data={"email": email, "password": factories.PASSWORD}).status_code == 303
         for path in paths:
