@@ -38,6 +38,7 @@ from portal.orders.models import (
     ReturnRequest,
     ShippingAddress,
 )
+from portal.mdf import demo as mdf_demo
 from portal.partners import demo as partners_demo
 from portal.partners.models import Partner
 
@@ -180,6 +181,7 @@ def seed(scale: str = "small") -> str:
         summary += "; " + _seed_large(password_hash, manager.id)
     if lifecycle := partners_demo.seed(scale):  # applications, agreements, tier requirements, evaluations
         summary += "; " + lifecycle
+    mdf_demo.seed(scale)  # MDF budgets, a paid claim, an approval to claim, a request waiting (not in the summary)
     optimize_search_index()  # the products were written one by one through the index's triggers
     db.session.commit()
     return summary
