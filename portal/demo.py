@@ -26,6 +26,7 @@ from portal.core.audit import AuditEntry
 from portal.core.permissions import Role
 from portal.core.time import UTCDateTime, utcnow
 from portal.extensions import db
+from portal.mdf import demo as mdf_demo
 from portal.notifications.models import Notification
 from portal.notifications.service import notify
 from portal.orders.models import (
@@ -38,7 +39,6 @@ from portal.orders.models import (
     ReturnRequest,
     ShippingAddress,
 )
-from portal.mdf import demo as mdf_demo
 from portal.partners import demo as partners_demo
 from portal.partners.models import Partner
 
