@@ -421,3 +421,12 @@ def test_mdf_roi_is_attributed_revenue_less_paid_over_paid_for_claims_paid_in_th
     result = mdf_roi([world["partner"].id, world["other"].id], start, end)
     # (35,000 − 13,000) ÷ 13,000 × 100 = 169.23… → 169.2
     assert result == {world["partner"].id: __import__("decimal").Decimal("169.2")}
+
+
+def test_an_htmx_request_form_with_errors_answers_its_own_fragment(client, db, login, world):
+    login(world["anna"])
+    response = client.post("/mdf/requests/new", data=request_form(amount="99,000.00"),
+                           headers={**EN, "HX-Request": "true"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert page.lstrip().startswith('<form id="mdf-request-form"') and 'id="amount-error"' in page
