@@ -29,6 +29,7 @@ PERIODIC: list[tuple[str, int]] = [
     ("jobs.partners.quarterly_tier_review", 86400),  # runs the review once, at the start of each quarter
     ("jobs.training.daily_certifications", 86400),  # marks expired certificates, e-mails 30-day reminders once
     ("jobs.deals.daily", 86400),  # deal reminders 14 / 7 days before expiry, expiry, the conflict-rate KPI
+    ("jobs.mdf.lapse_unclaimed", 86400),  # unclaimed MDF approvals lapse after their claim date
 ]
 
 

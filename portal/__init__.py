@@ -99,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
         errors,
         evaluations,
         main,
+        mdf,
         notifications,
         order_queue,
         orders,
@@ -115,6 +116,7 @@ def _register_blueprints(app: Flask) -> None:
     for module in (auth, main, account, applications, catalogue, catalogue_admin, cart, orders, order_queue, partners,
                    evaluations, tiers, users, notifications, audit, stock_alerts,
                    courses, training_admin, resources, announcements, deals, deal_review, rebates_admin, rebates,
+                   mdf,
                    errors):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp, url_prefix="/api/v1")

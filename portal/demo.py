@@ -27,6 +27,7 @@ from portal.core.permissions import Role
 from portal.core.time import UTCDateTime, utcnow
 from portal.deals import demo as deals_demo
 from portal.extensions import db
+from portal.mdf import demo as mdf_demo
 from portal.notifications.models import Notification
 from portal.notifications.service import notify
 from portal.orders.models import (
@@ -188,6 +189,7 @@ def seed(scale: str = "small") -> str:
     deals_demo.seed(scale)  # a conflicting pair and more; the large seed: 100,000 open registrations
     if rebates := rebates_demo.seed(scale):  # rebate programs with ladders, last quarter's statements
         summary += "; " + rebates
+    mdf_demo.seed(scale)  # MDF budgets, a paid claim, an approval to claim, a request waiting (not in the summary)
     optimize_search_index()  # the products were written one by one through the index's triggers
     db.session.commit()
     return summary

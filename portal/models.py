@@ -6,6 +6,7 @@ from portal.catalogue.models import Category, Product, ProductLink, ProductTierP
 from portal.core.audit import AuditEntry  # noqa: F401
 from portal.core.versions import DataVersion  # noqa: F401
 from portal.deals.models import Deal, DealEvent, DealKpi, DealLine  # noqa: F401
+from portal.mdf.models import MdfBudget, MdfFile, MdfRequest  # noqa: F401
 from portal.notifications.models import Notification, OutboxMessage  # noqa: F401
 from portal.orders.models import (  # noqa: F401
     CartLine,

@@ -286,3 +286,33 @@ def delivered_order(placer: User, cents: int, delivered_at, product: Product | N
     product = product or ProductFactory(list_price_cents=cents // 2)
     return order_with_line(placer, product, quantity=2, status="delivered", delivered_at=delivered_at,
                            currency="USD")
+
+
+# --- market development funds (portal.mdf) ------------------------------------------------------------
+
+def mdf_budget(partner: Partner, amount_cents: int = 5_000_000, period: tuple[int, int] | None = None,
+               currency: str = "USD"):
+    """A partner's MDF budget for ``period`` (default: the current quarter)."""
+    from portal.mdf.models import MdfBudget
+    from portal.mdf.service import current_period
+
+    year, quarter = period or current_period()
+    budget = MdfBudget(partner_id=partner.id, year=year, quarter=quarter, amount_cents=amount_cents, currency=currency)
+    _session().add(budget)
+    _session().flush()
+    return budget
+
+
+def mdf_request(partner: Partner, requested_cents: int = 1_000_000, status: str = "submitted", **kw):
+    """A request for funds in the current quarter (``status`` and the amounts as given, nothing checked)."""
+    from portal.mdf.models import MdfRequest
+    from portal.mdf.service import current_period, period_start
+
+    year, quarter = kw.pop("period", None) or current_period()
+    start = period_start((year, quarter))
+    row = MdfRequest(partner_id=partner.id, year=year, quarter=quarter, activity="event", title=kw.pop("title", "Expo"),
+                     description="Booth at the regional expo.", starts_on=start, ends_on=start, currency="USD",
+                     requested_cents=requested_cents, status=status, **kw)
+    _session().add(row)
+    _session().flush()
+    return row

@@ -13,6 +13,7 @@ from portal.announcements import service as announcements
 from portal.core.htmx import render
 from portal.core.permissions import public, require
 from portal.deals import dashboard as deals
+from portal.mdf import dashboard as mdf
 from portal.notifications import service as notifications
 from portal.orders import dashboard as orders
 from portal.partners import dashboard as partners
@@ -44,6 +45,7 @@ PANELS: tuple[Panel, ...] = (
     Panel("deals/_dashboard.html", deals.partner_panel),
     Panel("deal_review/_dashboard.html", deals.reviewer_panel),
     Panel("rebates/_dashboard.html", rebate_statements.dashboard_panel),
+    Panel("mdf/_dashboard.html", mdf.dashboard_panel),
 )
 
 

@@ -68,17 +68,22 @@ class Permission(enum.StrEnum):
     # — rebates
     MANAGE_REBATES = "manage_rebates"        # rebate programs, ladders, calculation runs, statements (admins)
     VIEW_REBATES = "view_rebates"            # the own company's rebate accrual and statements (partner people)
+    # — mdf
+    VIEW_MDF = "view_mdf"                    # budgets, requests and claims (scoped: own company / own partners)
+    REQUEST_MDF = "request_mdf"              # request funds and claim them (partner admins)
+    DECIDE_MDF = "decide_mdf"                # approve / reject requests, approve and pay claims (scoped)
+    MANAGE_MDF_BUDGETS = "manage_mdf_budgets"  # set budgets per partner and quarter, CSV import (admins)
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission) - {Permission.PLACE_ORDERS, Permission.FOLLOW_COMPANY_ORDERS,
                                          Permission.VIEW_PARTNERSHIP, Permission.ACKNOWLEDGE_EVALUATIONS,
                                          Permission.TAKE_COURSES, Permission.VIEW_COMPANY_CERTIFICATIONS,
-                                         Permission.REGISTER_DEALS},
+                                         Permission.REGISTER_DEALS, Permission.REQUEST_MDF},
     Role.CHANNEL_MANAGER: frozenset({Permission.VIEW_PARTNERS, Permission.VIEW_AUDIT, Permission.USE_API,
                                     Permission.APPROVE_ORDERS, Permission.REVIEW_APPLICATIONS,
                                     Permission.WRITE_EVALUATIONS,
-                                    Permission.REVIEW_DEALS}),
+                                    Permission.REVIEW_DEALS, Permission.VIEW_MDF, Permission.DECIDE_MDF}),
     Role.TRAINER: frozenset({Permission.USE_API,
                              Permission.MANAGE_COURSES, Permission.VIEW_TRAINING_REPORTS,
                              Permission.POST_ANNOUNCEMENTS, Permission.MANAGE_RESOURCES}),
@@ -86,7 +91,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
                                   Permission.PLACE_ORDERS, Permission.FOLLOW_COMPANY_ORDERS,
                                   Permission.VIEW_PARTNERSHIP, Permission.ACKNOWLEDGE_EVALUATIONS,
                                   Permission.TAKE_COURSES, Permission.VIEW_COMPANY_CERTIFICATIONS,
-                                  Permission.REGISTER_DEALS, Permission.VIEW_REBATES}),
+                                  Permission.REGISTER_DEALS, Permission.VIEW_REBATES,
+                                  Permission.VIEW_MDF, Permission.REQUEST_MDF}),
     Role.PARTNER_USER: frozenset({Permission.USE_API, Permission.PLACE_ORDERS, Permission.VIEW_PARTNERSHIP,
                                  Permission.TAKE_COURSES, Permission.REGISTER_DEALS, Permission.VIEW_REBATES}),
 }

@@ -88,9 +88,12 @@ def deal_win_rate(partner_ids: list[int], start: datetime, end: datetime) -> dic
 
 
 def mdf_roi(partner_ids: list[int], start: datetime, end: datetime) -> dict[int, Decimal] | None:
-    """Per partner: the MDF activities' return on investment in [start, end), in percent. None while MDF is
-    not part of the portal. Wire to the MDF area's service when it lands."""
-    return None
+    """Per partner: the MDF return on investment of the claims paid in [start, end), in percent —
+    (revenue the partner attributed to them − reimbursement paid) ÷ reimbursement paid × 100, half-up to 0.1
+    once (``mdf.requests.roi``). Partners without a paid claim in the period are absent ("not measured")."""
+    from portal.mdf.requests import roi
+
+    return roi(partner_ids, start, end)
 
 
 def processing_seconds(partner_ids: list[int], start: datetime, end: datetime) -> dict[int, int]:

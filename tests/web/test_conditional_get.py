@@ -68,7 +68,8 @@ PAGES = [("/catalogue/?q=etag", "buyer"), ("/orders/", "buyer"), ("/queue/", "ma
          ("/resources/", "buyer"), ("/announcements/", "buyer"), ("/training/", "admin"),
          ("/training/certifications/", "admin"), ("/training/reports", "admin"),
          ("/deals/", "buyer"), ("/deal-review/", "manager"), ("/rebates/", "buyer"),
-         ("/admin/rebates/programs", "admin"), ("/admin/rebates/statements", "admin")]
+         ("/admin/rebates/programs", "admin"), ("/admin/rebates/statements", "admin"),
+         ("/mdf/", "buyer"), ("/mdf/", "manager"), ("/mdf/budgets", "admin")]
 
 
 def browser(app, user):
@@ -144,7 +145,8 @@ def test_every_list_page_has_an_etag(app):
                                      "resources.index", "announcements.index", "training_admin.index",
                                      "training_admin.certifications", "training_admin.reports_page",
                                      "deals.index", "deal_review.index", "rebates.statements",
-                                     "rebates_admin.programs", "rebates_admin.statement_list"}
+                                     "rebates_admin.programs", "rebates_admin.statement_list",
+                                     "mdf.index", "mdf.budgets"}
 
 
 # --- writes through the portal change the pages they show in ------------------------------------------------

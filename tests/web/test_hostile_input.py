@@ -459,7 +459,7 @@ def walk_api(app, world, walk: Walk, people: list[Actor]) -> None:
 # Every blueprint of the app, walked one per test (they run in parallel); a test below fails when a new
 # blueprint is not in this list.
 BLUEPRINTS = ["account", "announcements", "api", "applications", "audit", "auth", "cart", "catalogue",
-              "catalogue_admin", "courses", "deal_review", "deals", "evaluations", "main", "notifications",
+              "catalogue_admin", "courses", "deal_review", "deals", "evaluations", "main", "mdf", "notifications",
               "order_queue", "orders", "partners", "rebates", "rebates_admin", "resources", "static", "stock_alerts",
               "tiers", "training_admin", "users"]
 

@@ -24,8 +24,8 @@ from tests import factories
 # panel (the tiers, the partner's 12-month revenue, evaluations waiting) + latest notifications
 # + enablement: the tier panel's certified people, the learning panel (courses in progress, own certificates)
 # and the announcements panel; + the deals panel (open registrations, their count, how many expire soon);
-# + the earnings panel's active rebate programs
-DASHBOARD = 16
+# + the earnings panel's active rebate programs; + the MDF panel
+DASHBOARD = 17
 NOTIFICATIONS = 4  # + versions + one page of notifications
 AUDIT_LOG = 5  # + versions + one page of entries + their actors in one IN query
 USERS = 4  # + versions + one page of users with their partner joined
