@@ -61,7 +61,8 @@ def suspension_notice(actor) -> str | None:
     if partner is None or partner.status != PartnerStatus.SUSPENDED:
         return None
     notice = _("%(partner)s is suspended: you can see your orders and documents, but not change the cart, "
-               "place or cancel orders or request returns.", partner=partner.name)
+               "place or cancel orders, request returns, register deals, request market development funds or "
+               "take courses.", partner=partner.name)
     if partner.status_reason:
         notice += " " + _("Reason: %(reason)s", reason=partner.status_reason)
     return notice
@@ -69,8 +70,8 @@ def suspension_notice(actor) -> str | None:
 
 def require_trading(actor) -> None:
     """Forbidden (403, saying why) when ``actor``'s company is suspended. Every service that trades calls it
-    first — carts, checkout, placing, cancelling and returning orders, and the areas still to come (deal
-    registrations, MDF requests): one rule, so a suspended partner is read-only everywhere, web and API."""
+    first — carts, checkout, placing, cancelling and returning orders, deal registrations, MDF requests and
+    claims, enrolling and taking quizzes: one rule, so a suspended partner is read-only everywhere, web and API."""
     if (notice := suspension_notice(actor)) is not None:
         raise Forbidden(notice)
 
