@@ -11,8 +11,6 @@ are created. Products are upserted by SKU; one audit entry per created or change
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -24,13 +22,13 @@ from portal.catalogue.models import Category, Product
 from portal.catalogue.service import optimize_search_index
 from portal.core import audit, money
 from portal.core import csv as csv_file
-from portal.core.errors import Invalid
+from portal.core.csv import ImportRejected, RowError
 from portal.extensions import db
 from portal.stock_alerts import service as stock_alerts
 
 COLUMNS = ["sku", "name", "description", "category", "list_price", "currency", "unit", "stock_on_hand",
            "min_order_qty", "active"]
-MAX_BYTES = 2 * 1024 * 1024
+MAX_BYTES = csv_file.MAX_IMPORT_BYTES
 CHUNK = 500  # SKUs per IN (...) list: well under SQLite's bound-parameter limit
 
 
@@ -48,21 +46,6 @@ def export_csv() -> str:
     return csv_file.text(COLUMNS, export_rows())
 
 
-@dataclass(frozen=True)
-class RowError:
-    row: int  # the line's number in the file as a spreadsheet shows it (the header is row 1)
-    column: str
-    message: str
-
-
-class ImportRejected(Invalid):
-    """The file, or some of its rows, broke the rules; ``row_errors`` lists them. Nothing was written."""
-
-    def __init__(self, message: str, row_errors: list[RowError] | None = None):
-        super().__init__(message)
-        self.row_errors = row_errors or []
-
-
 @dataclass
 class ImportSummary:
     created: int = 0
@@ -71,41 +54,10 @@ class ImportSummary:
     new_categories: list[str] = field(default_factory=list)
 
 
-def _rows(data: bytes) -> list[tuple[int, dict]]:
-    if len(data) > MAX_BYTES:
-        raise ImportRejected(_("The file is larger than 2 MB."))
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ImportRejected(_("The file is not UTF-8 text. Save it as “CSV UTF-8” and try again.")) from exc
-    if "\x00" in text:
-        raise ImportRejected(_("The file is not a CSV file."))
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader, None)
-        if header is None:
-            raise ImportRejected(_("The file is empty."))
-        header = [name.strip().lower() for name in header]
-        missing = [name for name in COLUMNS if name not in header]
-        if missing:
-            raise ImportRejected(_("The header row lacks these columns: %(columns)s.", columns=", ".join(missing)))
-        rows = []
-        for record in reader:
-            if not any(cell.strip() for cell in record):
-                continue  # blank lines are not products
-            row = dict(zip(header, record, strict=False))
-            rows.append((reader.line_num, {k: csv_file.unguard(v) for k, v in row.items()}))
-    except csv.Error as exc:
-        raise ImportRejected(_("The file is not a valid CSV file (line %(n)s).", n=reader.line_num)) from exc
-    if not rows:
-        raise ImportRejected(_("The file has no product rows."))
-    return rows
-
-
 def import_csv(actor, data: bytes) -> ImportSummary:
     """Check every row, then upsert by SKU; any error → ImportRejected and nothing is written."""
     _allowed(actor)
-    rows = _rows(data)
+    rows = csv_file.read_rows(data, COLUMNS, _("The file has no product rows."))
     errors: list[RowError] = []
     parsed: list[tuple[dict, str]] = []
     seen: dict[str, int] = {}

@@ -8,58 +8,22 @@ sets that budget (audited when it changes), as the budgets page does.
 
 from __future__ import annotations
 
-import csv
-import io
-
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select
 
-from portal.catalogue.csv_io import ImportRejected, RowError
 from portal.core import csv as csv_file
+from portal.core.csv import ImportRejected, RowError
 from portal.core.errors import Invalid
 from portal.extensions import db
 from portal.mdf import service
 from portal.partners.models import Partner
 
 COLUMNS = ["partner", "year", "quarter", "amount", "currency"]
-MAX_BYTES = 2 * 1024 * 1024
+MAX_BYTES = csv_file.MAX_IMPORT_BYTES
 MAX_ROWS = 20_000
 
 __all__ = ["COLUMNS", "MAX_BYTES", "ImportRejected", "RowError", "import_csv"]
-
-
-def _rows(data: bytes) -> list[tuple[int, dict]]:
-    if len(data) > MAX_BYTES:
-        raise ImportRejected(_("The file is larger than 2 MB."))
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ImportRejected(_("The file is not UTF-8 text. Save it as “CSV UTF-8” and try again.")) from exc
-    if "\x00" in text:
-        raise ImportRejected(_("The file is not a CSV file."))
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader, None)
-        if header is None:
-            raise ImportRejected(_("The file is empty."))
-        header = [name.strip().lower() for name in header]
-        missing = [name for name in COLUMNS if name not in header]
-        if missing:
-            raise ImportRejected(_("The header row lacks these columns: %(columns)s.", columns=", ".join(missing)))
-        rows = []
-        for record in reader:
-            if not any(cell.strip() for cell in record):
-                continue
-            rows.append((reader.line_num, {k: csv_file.unguard(v).strip()
-                                           for k, v in zip(header, record, strict=False)}))
-            if len(rows) > MAX_ROWS:
-                raise ImportRejected(_("The file has more than %(n)s rows.", n=MAX_ROWS))
-    except csv.Error as exc:
-        raise ImportRejected(_("The file is not a valid CSV file (line %(n)s).", n=reader.line_num)) from exc
-    if not rows:
-        raise ImportRejected(_("The file has no budget rows."))
-    return rows
 
 
 def import_csv(actor, data: bytes) -> int:
@@ -67,7 +31,8 @@ def import_csv(actor, data: bytes) -> int:
     of rows imported."""
     if not actor.can(service.Permission.MANAGE_MDF_BUDGETS):
         raise service.Forbidden(_("You do not have permission to do that."))
-    rows = _rows(data)
+    rows = [(n, {k: v.strip() for k, v in row.items()})
+            for n, row in csv_file.read_rows(data, COLUMNS, _("The file has no budget rows."), MAX_ROWS)]
     names = {row["partner"] for _n, row in rows if row.get("partner")}
     partners: dict[str, Partner] = {}
     listed = sorted(names)

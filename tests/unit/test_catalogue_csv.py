@@ -53,24 +53,32 @@ def test_bad_discounts_are_refused(text):
 
 def test_a_file_that_is_not_utf8_is_refused_whole():
     with pytest.raises(csv_io.ImportRejected, match="UTF-8"):
-        csv_io._rows("sku,name\nÄ,x\n".encode("latin-1"))
+        csv_file.read_rows("sku,name\nÄ,x\n".encode("latin-1"), csv_io.COLUMNS, "no rows")
 
 
 def test_missing_header_columns_are_named():
     with pytest.raises(csv_io.ImportRejected, match="currency, unit"):
-        csv_io._rows(b"sku,name,description,category,list_price,stock_on_hand,min_order_qty,active\nA,b,c,d,1,1,1,1\n")
+        csv_file.read_rows(b"sku,name,description,category,list_price,stock_on_hand,min_order_qty,active\n"
+                           b"A,b,c,d,1,1,1,1\n", csv_io.COLUMNS, "no rows")
 
 
 def test_a_bom_and_blank_lines_are_read_and_rows_keep_their_spreadsheet_numbers():
     row = "n,d,c,1,USD,each,1,1,true\r\n"
     text = "\ufeff" + ",".join(csv_io.COLUMNS) + "\r\nAB," + row + "\r\nCD," + row
-    rows = csv_io._rows(text.encode("utf-8"))
+    rows = csv_file.read_rows(text.encode("utf-8"), csv_io.COLUMNS, "no rows")
     assert [(number, row["sku"]) for number, row in rows] == [(2, "AB"), (4, "CD")]
+
+
+def test_a_file_without_rows_gets_the_importers_own_message(db):
+    from tests import factories
+
+    with pytest.raises(csv_io.ImportRejected, match="no product rows"):
+        csv_io.import_csv(factories.vendor(), (",".join(csv_io.COLUMNS) + "\r\n\r\n").encode())
 
 
 def test_an_oversized_file_is_refused():
     with pytest.raises(csv_io.ImportRejected, match="2 MB"):
-        csv_io._rows(b"x" * (csv_io.MAX_BYTES + 1))
+        csv_file.read_rows(b"x" * (csv_io.MAX_BYTES + 1), csv_io.COLUMNS, "no rows")
 
 
 @pytest.mark.parametrize("text", ["=SUM(A1)", "+1", "-5 dB", "@cmd", "'=already quoted", "plain", "'apostrophe"])
