@@ -4,6 +4,7 @@ never a bare table (htmx asks the server again on history restore; the server an
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import expect
@@ -102,3 +103,32 @@ def test_the_active_queue_tab_stands_out(page):
     other = page.locator("nav.tabs a:not([aria-current])").first.evaluate(style)
     assert int(weight) >= 700 > int(other[0])
     assert float(border.rstrip("px")) >= 3 and border_colour != other[2] and background != other[3]
+
+
+# Every other list page whose filters push their URL: (who, page, its heading, the selects changed in turn with
+# the index of the option chosen). Each comes back whole on Back and Forward like the pages above.
+LIST_PAGES = [
+    ("ben@northwind.demo.test", "/deals/", "My deals", [("deal-status", 1), ("deal-expiry", 1)]),
+    ("manager@demo.test", "/deal-review/", "Deal review", [("review-status", 1), ("review-status", 2)]),
+    ("anna@northwind.demo.test", "/mdf/", "Market development funds", [("mdf-status", 1), ("mdf-period", 1)]),
+    ("admin@demo.test", "/partners/", "Partners", [("partner-status", 1), ("partner-type", 1)]),
+    ("admin@demo.test", "/applications/", "Partner applications",
+     [("application-status", 1), ("application-sort", 1)]),
+    ("admin@demo.test", "/admin/rebates/statements", "Rebate statements",
+     [("statement-status", 1), ("statement-program", 1)]),
+    ("ben@northwind.demo.test", "/resources/", "Resources", [("resource-category", 1), ("resource-category", 2)]),
+    ("ben@northwind.demo.test", "/courses/", "Courses", [("course-level", 1), ("course-level", 2)]),
+]
+
+
+@pytest.mark.parametrize(("who", "start", "heading", "changes"), LIST_PAGES, ids=[p[1] for p in LIST_PAGES])
+def test_back_and_forward_restore_every_other_filtered_list(page, who, start, heading, changes):
+    sign_in(page, who)
+    visit(page, start)
+    urls = [start]
+    for select_id, index in changes:
+        field = page.locator(f"#{select_id}")
+        value = field.locator("option").nth(index).get_attribute("value")
+        part = urlencode({field.get_attribute("name"): value})
+        urls.append(_change(page, lambda field=field, value=value: field.select_option(value), part))
+    _walk(page, heading, urls)

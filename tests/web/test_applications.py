@@ -399,6 +399,10 @@ def test_the_list_filters_by_status_region_type_and_score_and_sorts_by_score(cli
     html = client.get("/applications/?region=APAC&type=agent").get_data(as_text=True)
     assert "Unscored APAC" in html and "High Score" not in html
     assert "91.0" in client.get("/applications/?sort=score&min_score=nonsense").get_data(as_text=True)
+    # the filters answer htmx with the results alone: scores and pages included
+    partial = client.get("/applications/?status=in_review", headers={"HX-Request": "true"})
+    html = partial.get_data(as_text=True)
+    assert partial.status_code == 200 and html.lstrip().startswith('<div id="results">') and "91.0" in html
 
 
 def test_the_list_runs_the_same_queries_for_3_or_40_applications(client, db, admin, count_queries):

@@ -113,6 +113,18 @@ def test_a_304_runs_none_of_the_page_s_own_queries(app, world, count_queries, pa
     assert counted.count == 3, counted.statements  # the sign-in, the header's badges, the data versions
 
 
+UNFILTERED = {"/notifications/", "/announcements/", "/training/", "/training/certifications/", "/training/reports"}
+
+
+@pytest.mark.parametrize(("path", "who"), [(path, who) for path, who in PAGES if path not in UNFILTERED])
+def test_every_list_page_answers_its_htmx_filters_with_the_results_alone(app, world, path, who):
+    """A filter change (htmx) gets the page's results block, not the layout and not an error."""
+    client = browser(app, getattr(world, who))
+    response = first_visit(client, path, **{"HX-Request": "true"})
+    html = response.get_data(as_text=True)
+    assert 'id="results"' in html and "<html" not in html and "<nav" not in html.split('id="results"')[0]
+
+
 def _tables_in(statements: list[str]) -> set[str]:
     names = set(MetaData().tables) | set(database.metadata.tables)
     return {name for sql in statements for name in names if re.search(rf'\b"?{name}"?\b', sql)}
