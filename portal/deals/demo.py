@@ -95,10 +95,11 @@ def _large() -> int:
     rows = []
     for i in range(LARGE_DEALS):
         customer = f"{rng.choice(WORDS)} {rng.choice(TRADES)} {i:06d} Ltd"
-        keys = matching.keys_of(customer, f"www.customer{i:06d}.example.com")
+        # one registrable domain each (sub-domains of one shared domain would all be "the same customer")
+        keys = matching.keys_of(customer, f"www.customer{i:06d}.com")
         approved = i % 3 == 0
         rows.append({"partner_id": partner_ids[i % len(partner_ids)], "registered_by": None,
-                     "customer_name": customer, "customer_domain": f"customer{i:06d}.example.com",
+                     "customer_name": customer, "customer_domain": f"customer{i:06d}.com",
                      "company_id": None, "contact_name": "", "contact_email": "", "region": "EMEA",
                      "currency": "USD", "estimated_value_cents": 1_000_000 + i, "expected_close": (
                          now + timedelta(days=90)).date(), "notes": "",
