@@ -85,7 +85,7 @@ def _small() -> int:
 
 def _large() -> int:
     """LARGE_DEALS open registrations spread over the large partners, inserted in bulk (once)."""
-    from portal.demo import _insert
+    from portal.demo import insert_rows
 
     partner_ids = list(db.session.scalars(select(Partner.id).where(Partner.name.like("Large %")).order_by(Partner.id)))
     if not partner_ids or db.session.scalar(select(func.count()).select_from(Deal).where(
@@ -110,5 +110,5 @@ def _large() -> int:
                      "reminded_14_at": None, "reminded_7_at": None, "had_conflict": False,
                      "name_key": keys.name_key, "name_head": matching.name_head(keys.name_key),
                      "name_tail": matching.name_tail(keys.name_key), "domain_key": keys.domain_key})
-    _insert(Deal, rows)
+    insert_rows(Deal, rows)
     return LARGE_DEALS
