@@ -404,8 +404,9 @@ def _seed_large(password_hash: str, manager_id: int) -> str:
     return "; ".join(parts) if parts else "large data already present"
 
 
-def _insert(model, rows: list[dict]) -> None:
-    """executemany in chunks of CHUNK rows, every row with the same keys.
+def insert_rows(model, rows: list[dict]) -> None:
+    """Bulk rows for the large seeds (every area's demo module): executemany in chunks of CHUNK rows, every row
+    with the same keys.
 
     A Core insert of the table, not the ORM's bulk insert (that one splits the rows into a statement
     per run of rows with the same None columns: thousands of small statements). On SQLite the rows
@@ -443,11 +444,11 @@ def _sqlite_converter(type_):
     return None  # ints, text and booleans go to sqlite3 as they are
 
 
-def _next_id(model) -> int:
+def first_free_id(model) -> int:
     return (db.session.scalar(select(func.max(model.id))) or 0) + 1
 
 
-def _sync_sequences(*models) -> None:
+def sync_id_sequences(*models) -> None:
     """Rows inserted with explicit ids: move PostgreSQL's id sequences past them (SQLite needs nothing)."""
     if db.session.get_bind().dialect.name != "postgresql":
         return
@@ -508,7 +509,7 @@ def _seed_large_accounts(password_hash: str, manager_id: int) -> str:
                           "role": Role.PARTNER_ADMIN if j == 0 else Role.PARTNER_USER, "partner_id": pid,
                           "password_hash": password_hash, "active": True, "locale": None, "timezone": "UTC",
                           "created_at": now})
-    _insert(User, users)
+    insert_rows(User, users)
     user_ids = list(db.session.scalars(select(User.id).where(User.email.like("%.large.test")).order_by(User.id)))
     user_partner = dict(db.session.execute(select(User.id, User.partner_id).where(User.id.in_(user_ids))).all())
     for start in range(0, LARGE_AUDIT_ENTRIES, CHUNK):
@@ -525,7 +526,7 @@ def _seed_large_accounts(password_hash: str, manager_id: int) -> str:
             rows.append({"at": now - timedelta(minutes=rng.randint(0, 60 * 24 * 720)), "actor_id": actor,
                          "action": action, "entity_type": entity_type, "entity_id": entity_id,
                          "partner_id": user_partner[actor], "summary": summary})  # before/after: SQL NULL
-        _insert(AuditEntry, rows)
+        insert_rows(AuditEntry, rows)
     heavy = user_ids[0]
     demo_ids = list(db.session.scalars(select(User.id).where(User.email.in_(
         [email for email, _n, _r in VENDOR] + [email for *_p, people in PARTNERS for email, _n, _r in people]))))
@@ -542,7 +543,7 @@ def _seed_large_accounts(password_hash: str, manager_id: int) -> str:
             rows.append({"user_id": user_id, "event_key": f"demo:{n}", "message": f"Demo notification {n}",
                          "link": "", "read": rng.random() < 0.7,
                          "created_at": now - timedelta(hours=rng.randint(0, 8000))})
-        _insert(Notification, rows)
+        insert_rows(Notification, rows)
     db.session.flush()
     return (f"{len(partner_ids)} partners, {len(user_ids)} users, {LARGE_AUDIT_ENTRIES} audit entries, "
             f"{LARGE_NOTIFICATIONS} notifications")
@@ -668,7 +669,7 @@ def _seed_large_catalogue() -> str:
                                                                                      minutes=rng.randint(0, 1439)),
                      "image_key": None, "image_type": None, "datasheet_key": None, "datasheet_name": None,
                      "datasheet_type": None})
-    _insert(Product, rows)
+    insert_rows(Product, rows)
     products = db.session.execute(select(Product.id, Product.list_price_cents).where(
         Product.category_id.in_(category_ids.values())).order_by(Product.id)).all()
     tiers = [(t.id, t.discount_bp) for t in db.session.scalars(select(Tier).where(Tier.discount_bp > 0))]
@@ -680,7 +681,7 @@ def _seed_large_catalogue() -> str:
         tier_id, discount_bp = rng.choice(tiers)
         # a negotiated price 1–5 points below the tier's discount
         prices[(product_id, tier_id)] = net_price_cents(list_price, min(discount_bp + rng.randint(100, 500), 10_000))
-    _insert(ProductTierPrice, [{"product_id": p, "tier_id": t, "price_cents": c} for (p, t), c in prices.items()])
+    insert_rows(ProductTierPrice, [{"product_id": p, "tier_id": t, "price_cents": c} for (p, t), c in prices.items()])
     db.session.flush()
     return f"{len(products)} products in {len(names)} categories, {len(prices)} tier prices"
 
@@ -765,7 +766,7 @@ def _seed_large_orders(manager_id: int) -> str:
     plan.sort(key=lambda item: -item[0])
 
     # 2. rows, chunk by chunk (orders before the rows that point at them)
-    ids = {model: _next_id(model) for model in (Order, OrderLine, ReturnRequest, ReturnLine, Credit, CreditLine)}
+    ids = {model: first_free_id(model) for model in (Order, OrderLine, ReturnRequest, ReturnLine, Credit, CreditLine)}
     counts = dict.fromkeys(("orders", "lines", "events", "returns", "credits", "queue"), 0)
     prices: dict[tuple[int, int | None], tuple[int, int, str]] = {}
     n_products = len(products)
@@ -894,11 +895,11 @@ def _seed_large_orders(manager_id: int) -> str:
                         "to_status": after, "note": note} for at, actor, before, after, note in timeline]
         for model, rows in ((Order, orders), (OrderLine, lines), (OrderEvent, events), (ReturnRequest, returns),
                             (ReturnLine, return_lines), (Credit, credits), (CreditLine, credit_lines)):
-            _insert(model, rows)
+            insert_rows(model, rows)
         counts["orders"] += len(orders)
         counts["lines"] += len(lines)
         counts["events"] += len(events)
-    _sync_sequences(Order, OrderLine, ReturnRequest, ReturnLine, Credit, CreditLine)
+    sync_id_sequences(Order, OrderLine, ReturnRequest, ReturnLine, Credit, CreditLine)
     db.session.flush()
     return (f"{counts['orders']} orders, {counts['lines']} order lines, {counts['events']} order events, "
             f"{counts['queue']} waiting for approval, {counts['returns']} returns, {counts['credits']} credits")

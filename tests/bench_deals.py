@@ -1,6 +1,9 @@
 """`make bench` (deals row): the conflict check on submit with 100,000 open registrations (the large seed's
-count), p50 / p95 over 300 checks — new names that match one (same domain, equal after normalisation,
-near-identical) and names that match none. Target: p95 ≤ 20 ms (candidates by indexed keys, never a scan).
+count), p50 / p95 over 300 checks in three rounds, each timed as submit runs it (the normalised keys, then the
+candidates and their scores): spellings of seeded customers (same domain, equal after normalisation,
+near-identical) and customers nobody registered — a check that finds the wrong answer fails the bench too.
+Target: p95 ≤ 20 ms (candidates by indexed keys, never a scan). The load average is printed with each round:
+the machine may be shared.
 
 Builds a throwaway SQLite instance, migrated, with the registrations inserted in bulk by
 ``portal.deals.demo`` (as ``seed-demo --scale large`` does); the query plans are shown too.
@@ -18,15 +21,19 @@ import tempfile
 import time
 
 TARGET_MS = 20.0
+ROUNDS = 3
+KINDS = ("same domain", "same name", "near-identical", "unrelated")
 
 
 def main() -> int:
     workdir = tempfile.mkdtemp(prefix="bench-deals-")
     os.environ["DATABASE_URL"] = f"sqlite:///{workdir}/bench.db"
     from flask_migrate import upgrade
+    from sqlalchemy import select
 
     from portal import create_app
     from portal.deals import demo, matching
+    from portal.deals.models import Deal
     from portal.deals.service import find_conflicts
     from portal.extensions import db
     from portal.partners.models import Partner
@@ -38,36 +45,49 @@ def main() -> int:
             db.session.add(Partner(name=f"Large Partner {i:03d}", type="reseller", region="EMEA", status="active"))
         db.session.flush()
         started = time.perf_counter()
-        added = demo._large()
+        added = demo.seed("large")  # the demo partners and users are absent: only the large registrations
         db.session.commit()
-        print(f"seeded {added:,} open registrations in {time.perf_counter() - started:.1f} s")
+        print(f"seeded {added} in {time.perf_counter() - started:.1f} s")
         rng = random.Random(7)
-        probes = []
+        seeded = db.session.execute(select(Deal.customer_name, Deal.customer_domain).order_by(Deal.id)).all()
+        probes = []  # (kind, name, website): spellings of seeded customers, and customers nobody registered
         for i in range(300):
-            n = rng.randrange(demo.LARGE_DEALS)
-            kind = i % 4
-            if kind == 0:
-                probes.append(matching.keys_of("Someone Else", f"sales@customer{n:06d}.example.com"))
-            elif kind == 1:
-                probes.append(matching.keys_of(f"THE {rng.choice(demo.WORDS)} {rng.choice(demo.TRADES)} {n:06d} Inc."))
-            elif kind == 2:
-                probes.append(matching.keys_of(f"{rng.choice(demo.WORDS)} {rng.choice(demo.TRADES)} {n:06d}x"))
+            name, website = seeded[rng.randrange(len(seeded))]
+            kind = KINDS[i % len(KINDS)]
+            if kind == "same domain":
+                probes.append((kind, "Someone Else", "sales@" + website.removeprefix("www.")))
+            elif kind == "same name":
+                probes.append((kind, "THE " + name.upper().removesuffix(" LTD") + ", Inc.", ""))
+            elif kind == "near-identical":
+                middle = len(name) // 2
+                probes.append((kind, name[:middle] + "x" + name[middle:], ""))
             else:
-                probes.append(matching.keys_of(f"Unrelated Holdings {i}", f"unrelated{i}.example.org"))
-        find_conflicts(probes[0], matching.DEFAULT_THRESHOLD)  # warm-up: loads the 繁→简 tables and the suffix list
-        times, hits = [], 0
-        for keys in probes:
-            t0 = time.perf_counter()
-            hits += bool(find_conflicts(keys, matching.DEFAULT_THRESHOLD))
-            times.append((time.perf_counter() - t0) * 1000)
-        times.sort()
-        p50, p95 = statistics.median(times), times[int(len(times) * 0.95) - 1]
+                probes.append((kind, f"Unrelated Holdings {i}", f"unrelated{i}.example.org"))
+        # warm-up: loads the 繁→简 tables and the public suffix list once per process
+        find_conflicts(matching.keys_of(probes[0][1], probes[0][2]), matching.DEFAULT_THRESHOLD)
+        missed, worst = 0, 0.0
+        for round_ in range(1, ROUNDS + 1):
+            times, wrong = [], 0
+            for kind, name, website in probes:
+                t0 = time.perf_counter()  # the check as submit runs it: the keys, then the candidates and scores
+                found = find_conflicts(matching.keys_of(name, website), matching.DEFAULT_THRESHOLD)
+                times.append((time.perf_counter() - t0) * 1000)
+                wrong += bool(found) != (kind != "unrelated")
+            times.sort()
+            p50, p95 = statistics.median(times), times[int(len(times) * 0.95) - 1]
+            worst, missed = max(worst, p95), max(missed, wrong)
+            print(f"round {round_} (load average {os.getloadavg()[0]:.2f}): {len(times)} checks, {wrong} wrong; "
+                  f"p50 {p50:.2f} ms, p95 {p95:.2f} ms (target ≤ {TARGET_MS:.0f} ms)")
+        keys = matching.keys_of(probes[2][1])
+        low, high = matching.length_band(len(keys.name_key), matching.DEFAULT_THRESHOLD)
         plan = db.session.connection().exec_driver_sql(
-            "EXPLAIN QUERY PLAN SELECT id FROM deals WHERE name_head = 'abcd' OR name_tail = 'abcd'").all()
+            "EXPLAIN QUERY PLAN SELECT id FROM deals WHERE id IN (SELECT id FROM deals WHERE name_key = ? "
+            "ORDER BY id LIMIT 100) OR id IN (SELECT id FROM deals WHERE name_head = ? AND length(name_key) "
+            "BETWEEN ? AND ? ORDER BY id DESC LIMIT 100)",
+            (keys.name_key, matching.name_head(keys.name_key), low, high)).all()
         print("plan:", "; ".join(row[-1] for row in plan))
-        print(f"conflict check, {len(times)} checks ({hits} found a conflict): p50 {p50:.2f} ms, p95 {p95:.2f} ms "
-              f"(target ≤ {TARGET_MS:.0f} ms)")
-        return 0 if p95 <= TARGET_MS else 1
+        print(f"worst p95 over {ROUNDS} rounds: {worst:.2f} ms (target ≤ {TARGET_MS:.0f} ms)")
+        return 0 if worst <= TARGET_MS and not missed else 1
 
 
 if __name__ == "__main__":

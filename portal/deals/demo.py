@@ -85,7 +85,7 @@ def _small() -> int:
 
 def _large() -> int:
     """LARGE_DEALS open registrations spread over the large partners, inserted in bulk (once)."""
-    from portal.demo import _insert
+    from portal.demo import insert_rows
 
     partner_ids = list(db.session.scalars(select(Partner.id).where(Partner.name.like("Large %")).order_by(Partner.id)))
     if not partner_ids or db.session.scalar(select(func.count()).select_from(Deal).where(
@@ -95,10 +95,11 @@ def _large() -> int:
     rows = []
     for i in range(LARGE_DEALS):
         customer = f"{rng.choice(WORDS)} {rng.choice(TRADES)} {i:06d} Ltd"
-        keys = matching.keys_of(customer, f"www.customer{i:06d}.example.com")
+        # one registrable domain each (sub-domains of one shared domain would all be "the same customer")
+        keys = matching.keys_of(customer, f"www.customer{i:06d}.com")
         approved = i % 3 == 0
         rows.append({"partner_id": partner_ids[i % len(partner_ids)], "registered_by": None,
-                     "customer_name": customer, "customer_domain": f"customer{i:06d}.example.com",
+                     "customer_name": customer, "customer_domain": f"customer{i:06d}.com",
                      "company_id": None, "contact_name": "", "contact_email": "", "region": "EMEA",
                      "currency": "USD", "estimated_value_cents": 1_000_000 + i, "expected_close": (
                          now + timedelta(days=90)).date(), "notes": "",
@@ -109,5 +110,5 @@ def _large() -> int:
                      "reminded_14_at": None, "reminded_7_at": None, "had_conflict": False,
                      "name_key": keys.name_key, "name_head": matching.name_head(keys.name_key),
                      "name_tail": matching.name_tail(keys.name_key), "domain_key": keys.domain_key})
-    _insert(Deal, rows)
+    insert_rows(Deal, rows)
     return LARGE_DEALS

@@ -87,6 +87,16 @@ def name_tail(key: str) -> str:
     return key[-HEAD:]
 
 
+def length_band(length: int, threshold: int) -> tuple[int, int]:
+    """The lengths a normalised name may have to score ``threshold`` or more against one of ``length``
+    characters: ``fuzz.ratio`` is at most ``200·min(a, b) / (a + b)`` (the shorter one inside the longer), so
+    names outside the band can never reach it and are left out of the fuzzy candidates (lossless)."""
+    if threshold <= 0:
+        return 0, 10**6
+    threshold = min(threshold, 100)
+    return -(-length * threshold // (200 - threshold)), length * (200 - threshold) // threshold
+
+
 # --- domains ------------------------------------------------------------------------------------------------
 
 DEFAULT_FREE_MAIL = (
@@ -103,6 +113,13 @@ def _extractor():
 
     # The suffix list bundled with the package, never a download (no cache dir, no list URLs).
     return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
+
+
+def load_tables() -> None:
+    """Load the public suffix list (≈0.4 s) and the 繁→简 tables now, at a web process's start, rather than in
+    the first registration or live hint that process serves."""
+    registrable_domain("www.example.com")  # the extractor reads its list on its first use, not when made
+    normalise_name("測試")
 
 
 def host_of(raw: str) -> str:

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from portal.accounts.models import User
 from portal.catalogue.models import Product
@@ -40,7 +40,7 @@ MAX_QUANTITY = 1_000_000
 NOTES_MAX = 2000
 REASON_MAX = 500
 EXPIRING_DAYS = 14  # "expiring soon": protection ends within this many days
-CANDIDATES = 100  # fuzzy candidates per key at most (the newest sharing the name's first / last characters)
+CANDIDATES = 100  # candidates per key at most (a bound: equal keys are rarely shared by more than a few)
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
@@ -65,19 +65,26 @@ class Found:
 def find_conflicts(keys: matching.Keys, threshold: int, exclude_id: int | None = None,
                    now: datetime | None = None) -> list[Found]:
     """The open registrations for the same customer as ``keys`` (earliest first): equal company ID, domain or
-    normalised name, or a near-identical name among those sharing its first or last characters. Two indexed
-    lookups, never a scan."""
+    normalised name, or a near-identical name among those sharing its first or last characters and of a length
+    that can reach the threshold (``matching.length_band``). One statement of indexed lookups, never a scan."""
     now = now or utcnow()
     # Candidates by their keys' own indexes only (id subqueries), whether they are open is checked here: with the
     # status in the same WHERE a planner may prefer the status index and read every open registration.
-    lookups = [(Deal.name_key, keys.name_key), (Deal.domain_key, keys.domain_key), (Deal.company_id, keys.company_id),
-               (Deal.name_head, matching.name_head(keys.name_key)), (Deal.name_tail, matching.name_tail(keys.name_key))]
-    ids = [select(Deal.id).where(column == value).order_by(Deal.id.desc()).limit(CANDIDATES)
-           for column, value in lookups if value]
-    if not ids:
+    # Equal keys: the earliest first (the earliest wins). Fuzzy ones: the newest of a compatible length.
+    exact = [select(Deal.id).where(column == value).order_by(Deal.id).limit(CANDIDATES)
+             for column, value in ((Deal.name_key, keys.name_key), (Deal.domain_key, keys.domain_key),
+                                   (Deal.company_id, keys.company_id)) if value]
+    fuzzy = []
+    if keys.name_key:
+        shortest, longest = matching.length_band(len(keys.name_key), threshold)
+        fits = func.length(Deal.name_key).between(shortest, longest)
+        fuzzy = [select(Deal.id).where(column == value, fits).order_by(Deal.id.desc()).limit(CANDIDATES)
+                 for column, value in ((Deal.name_head, matching.name_head(keys.name_key)),
+                                       (Deal.name_tail, matching.name_tail(keys.name_key)))]
+    if not exact and not fuzzy:
         return []
     rows = db.session.execute(select(Deal.id, Deal.name_key, Deal.domain_key, Deal.company_id, Deal.status,
-                                     Deal.protection_ends_at).where(or_(*(Deal.id.in_(i) for i in ids)))).all()
+                                     Deal.protection_ends_at).where(or_(*(Deal.id.in_(i) for i in exact + fuzzy))))
     found: dict[int, Found] = {}
     for deal_id, name_key, domain_key, company_id, status, ends in rows:
         if deal_id == exclude_id or not (status == "submitted" or (status == "approved" and ends > now)):

@@ -188,14 +188,14 @@ def _evaluation(partner: Partner, manager: User) -> None:
 def _seed_large(admin: User | None, manager: User | None) -> str:
     """Agreements for the large partners and LARGE_APPLICATIONS scored applications, set-based; skipped
     when they exist (a second run adds nothing)."""
-    from portal.demo import _insert, _next_id, _sync_sequences
+    from portal.demo import first_free_id, insert_rows, sync_id_sequences
 
     parts = []
     rng = random.Random(20261204)
     today = utcnow().date()
     large = list(db.session.scalars(select(Partner.id).where(Partner.name.like("Large %")).order_by(Partner.id)))
     if large and not _has(Agreement, Agreement.partner_id == large[0]):
-        rows, next_id = [], _next_id(Agreement)
+        rows, next_id = [], first_free_id(Agreement)
         for i, partner_id in enumerate(large):
             ends = today + timedelta(days=rng.randint(1, 60) if i % 10 == 0 else rng.randint(61, 700))
             starts = ends - timedelta(days=364)
@@ -207,11 +207,11 @@ def _seed_large(admin: User | None, manager: User | None) -> str:
                 next_id += 1
             rows.append(_agreement_row(next_id, partner_id, starts, ends, rng, False, previous))
             next_id += 1
-        _insert(Agreement, rows)
+        insert_rows(Agreement, rows)
         parts.append(f"{len(rows)} agreements")
     if admin is not None and manager is not None and not _has(Application, Application.number.like("APP-L%")):
         parts.append(_large_applications(rng, admin, manager))
-    _sync_sequences(Agreement, Application, ApplicationReview, ApplicationScore)
+    sync_id_sequences(Agreement, Application, ApplicationReview, ApplicationScore)
     db.session.flush()
     return "; ".join(parts)
 
@@ -224,11 +224,11 @@ def _agreement_row(row_id, partner_id, starts, ends, rng, renewed, previous) -> 
 
 
 def _large_applications(rng, admin: User, manager: User) -> str:
-    from portal.demo import _insert, _next_id
+    from portal.demo import first_free_id, insert_rows
 
     criteria = list(db.session.scalars(select(ScorecardCriterion).where(ScorecardCriterion.active.is_(True))
                                        .order_by(ScorecardCriterion.position)))
-    ids = {model: _next_id(model) for model in (Application, ApplicationReview, ApplicationScore)}
+    ids = {model: first_free_id(model) for model in (Application, ApplicationReview, ApplicationScore)}
     apps, reviews, scores = [], [], []
     now = utcnow()
     for n in range(LARGE_APPLICATIONS):
@@ -267,6 +267,6 @@ def _large_applications(rng, admin: User, manager: User) -> str:
                      "decision_reason": "Outside our target markets." if status == "rejected" else "",
                      "partner_id": None})
     for model, rows in ((Application, apps), (ApplicationReview, reviews), (ApplicationScore, scores)):
-        _insert(model, rows)
+        insert_rows(model, rows)
     return f"{len(apps)} applications with {len(reviews)} reviews"
 

@@ -86,3 +86,31 @@ def test_two_partners_register_one_customer_and_the_manager_approves_the_first(p
     expect(page.get_by_role("status").filter(has_text=re.compile(r"the earliest registration, is approved"))
            ).to_be_visible()
     assert _statuses(live_server) == [("Wingtip Gadgets, Inc.", "approved"), ("WINGTIP GADGETS LLC", "rejected")]
+
+
+def test_the_deal_pages_fit_a_phone_in_english_and_in_chinese(page, live_server):
+    from tests.e2e.test_language import switch_language
+    from tests.e2e.test_mobile import PHONE, fits, on_screen
+
+    live_server.add_user("pia.phone@northwind.demo.test", "Pia Phone", partner="Northwind Trading")
+    live_server.add_user("rex.review@demo.test", "Rex Review", role="admin")
+    page.set_viewport_size(PHONE)
+    for email, pages, rows in (("pia.phone@northwind.demo.test", ("/deals/", "/deals/new"), "table.deals"),
+                               ("rex.review@demo.test", ("/deal-review/", "/deal-review/settings"),
+                                "table.deal-queue")):
+        sign_in(page, email)
+        for language in ("en", "zh_Hans"):
+            for path in pages:
+                visit(page, path)
+                fits(page)
+            visit(page, pages[0])
+            links = page.locator(f"{rows} tbody tr a")
+            assert links.count() >= 2  # the demo's registrations
+            for href in [links.nth(i).get_attribute("href") for i in range(min(links.count(), 3))]:
+                visit(page, href)  # a registration: its history, conflicts side by side, actions
+                fits(page)
+                on_screen(page.locator("main h1"))
+            if language == "en":
+                switch_language(page, "zh_Hans")
+        switch_language(page, "en")
+        sign_out(page)

@@ -138,3 +138,12 @@ def test_the_credit_code_check_character_is_validated():
 def test_fuzzy_candidates_share_the_first_or_last_characters_of_the_name():
     a, b = matching.normalise_name("Acme Robotics"), matching.normalise_name("Akme Robotics")
     assert matching.name_tail(a) == matching.name_tail(b) and matching.name_head(a) != matching.name_head(b)
+
+
+@pytest.mark.parametrize("threshold", [50, 75, 88, 95, 100])
+def test_only_names_of_a_length_that_can_reach_the_threshold_are_fuzzy_candidates(threshold):
+    for length in range(1, 60):
+        shortest, longest = matching.length_band(length, threshold)
+        for other in range(1, 120):  # the best score two lengths allow: the shorter name inside the longer
+            reachable = matching.similarity("a" * length, "a" * other) >= threshold
+            assert reachable == (shortest <= other <= longest), (length, other)

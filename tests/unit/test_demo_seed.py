@@ -366,3 +366,6 @@ def test_the_large_seed_adds_open_deal_registrations_once(db, small_volume):
     demo.seed("large")
     large = db.session.scalar(select(func.count()).select_from(Deal).where(Deal.customer_domain.like("customer%")))
     assert large == 300
+    domains = db.session.scalar(select(func.count(Deal.domain_key.distinct())).where(
+        Deal.customer_domain.like("customer%")))
+    assert domains == 300  # one customer each: a shared domain would make them all "the same customer"

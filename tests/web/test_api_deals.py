@@ -116,6 +116,7 @@ def test_the_openapi_document_describes_the_deal_endpoints(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     validate(spec)
     assert {"get", "post"} <= set(spec["paths"]["/deals"])
+    assert "404" in spec["paths"]["/deals/{deal_id}"]["get"]["responses"]  # another partner's deal
     for action in ("extend", "withdraw", "won", "lost"):
         assert "post" in spec["paths"][f"/deals/{{deal_id}}/{action}"]
     conflicts = spec["components"]["schemas"]["DealReviewOut"]["properties"]["conflicts"]

@@ -114,6 +114,25 @@ def test_the_live_hint_says_only_that_a_similar_customer_may_exist(client, db, l
     assert "similar customer" not in unrelated
 
 
+def test_a_near_identical_earlier_customer_is_found_behind_many_newer_names_with_the_same_start(client, db, login,
+                                                                                              world):
+    from portal.deals import matching, service
+
+    earlier = factories.deal(world["rival"], "Acme Robotics", "acme-robotics.de", days_ago=30)
+    now = utcnow()
+    for i in range(service.CANDIDATES + 1):  # newer, sharing the first characters, far too long to be near
+        keys = matching.keys_of(f"Acme Worldwide Industrial Supplies {i:03d}")
+        db.session.add(Deal(partner_id=world["second"].id, customer_name=f"Acme Worldwide Industrial Supplies {i:03d}",
+                            expected_close=now.date(), created_at=now, name_key=keys.name_key,
+                            name_head=matching.name_head(keys.name_key), name_tail=matching.name_tail(keys.name_key)))
+    db.session.commit()
+    found = service.find_conflicts(matching.keys_of("Acme Robotic"), matching.DEFAULT_THRESHOLD)  # not its last
+    assert [(f.deal_id, f.match.reason) for f in found] == [(earlier.id, matching.SIMILAR_NAME)]  # characters
+    login(world["me"])
+    hint = text(client.get("/deals/hint", query_string={"customer_name": "Acme Robotic"}, headers=HX))
+    assert "similar customer may already exist" in hint
+
+
 def test_closed_registrations_no_longer_count_as_conflicts(client, db, login, world):
     factories.deal(world["rival"], "Acme Robotics", "acme-robotics.de", status="lost")
     factories.deal(world["rival"], "Acme Robotics", "acme-robotics.de", protection_days=-1)  # protection over
