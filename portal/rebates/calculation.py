@@ -285,10 +285,13 @@ def _write_lines(program, elig, calc, frm: datetime, to: datetime, owed: dict[in
               .join(RebateStatement, stmt_of)
               .group_by(RebateStatement.id, Order.id, Order.number, Order.delivered_at))
     columns = ["statement_id", "kind", "order_id", "reference", "happened_at", "amount_cents"]
+    # a credit is its order's partner's: joined by the credit's own partner, the few credits of each statement's
+    # partner are read (its partner index), not every order of the period to find the ones with a credit
+    credit_of = and_(RebateStatement.run_id == calc.id, RebateStatement.partner_id == Credit.partner_id)
     db.session.execute(insert(RebateStatementLine).from_select(columns, orders))
     credits = (_credited(program, elig, frm, to, RebateStatement.id, literal("credit"), Credit.id, Order.id,
                          Credit.number, Credit.created_at, -func.sum(CreditLine.line_total_cents))
-               .join(RebateStatement, stmt_of)
+               .join(RebateStatement, credit_of)
                .group_by(RebateStatement.id, Credit.id, Order.id, Credit.number, Credit.created_at))
     db.session.execute(insert(RebateStatementLine).from_select(
         ["statement_id", "kind", "credit_id", "order_id", "reference", "happened_at", "amount_cents"], credits))
