@@ -9,7 +9,7 @@ calculation takes at most 3× the bare query.
   program over all partners, for the last complete quarter. Each round re-runs it, which replaces the drafts.
 
 Three rounds, alternating, after one warm-up of the bare query (both then read a warm page cache); the medians
-are printed with their ratio, and the query plans of the revenue queries.
+are printed with their ratio, and the bare query's plan (SQLite).
 
 Builds a throwaway instance (SQLite, migrated, ``seed-demo --scale large``, 3–5 minutes) — or uses
 ``BENCH_INSTANCE``: seeded first when it has no database yet, then kept with the quarter's draft statements
