@@ -257,7 +257,9 @@ def targets_for(db_file: Path) -> list[Target]:
     pages = [("catalogue search", "catalogue", 'id="results"'), ("order history", "orders", 'id="results"'),
              ("order queue", "queue", 'id="results"'), ("partners", "partners", 'id="results"'),
              ("users", "users", 'id="results"'), ("audit log", "audit", 'id="results"'),
-             ("notifications", "notifications", 'id="notification-list"')]
+             ("notifications", "notifications", 'id="notification-list"'),
+             ("rebates", "rebates", 'id="results"'), ("rebate statements", "rebate statements", 'id="results"'),
+             ("rebate programs", "rebate programs", 'id="results"')]
     revalidated = [visit for _name, key, _expect in pages if key != "queue"  # its waiting times: a new ETag a minute
                    for visit in mix[key][:REVALIDATED_PER_PAGE]]
     return [

@@ -46,6 +46,9 @@ def mixes(db_file: Path) -> dict[str, list[Visit]]:
             "users": _users(people),
             "audit": _audit(people),
             "notifications": _notifications(people),
+            "rebates": _rebates(people),
+            "rebate statements": _rebate_statements(conn, people),
+            "rebate programs": _rebate_programs(people),
         }
 
 
@@ -233,3 +236,39 @@ def _notifications(people: _People) -> list[Visit]:
         visits.append(_visit(people, user, "/notifications/",
                              {"page": _page(rng) if user == people.heavy_reader else rng.choice([1, 1, 2])}))
     return visits
+
+
+def _rebates(people: _People) -> list[Visit]:
+    """A partner's rebates: what they earn this period (the accrual of every program) and their statements (all,
+    or by status; the large seed's partners have drafts at most, which they do not see)."""
+    rng = random.Random(4108)
+    visits = []
+    for n in range(VISITS_PER_PAGE):
+        user, _partner = people.partner_users[n % len(people.partner_users)]
+        args: dict = {"status": "" if rng.random() < 0.8 else rng.choice(["approved", "paid"])}
+        visits.append(_visit(people, user, "/rebates/", args))
+    return visits
+
+
+def _rebate_statements(conn: sqlite3.Connection, people: _People) -> list[Visit]:
+    """The admin's statements: by program, status, period and partner, pages 1–20."""
+    rng = random.Random(4109)
+    programs = [row[0] for row in conn.execute("SELECT id FROM rebate_programs ORDER BY id")]
+    visits = []
+    for _n in range(VISITS_PER_PAGE):
+        args: dict = {"page": _page(rng)}
+        roll = rng.random()
+        if roll < 0.3:
+            args["status"] = rng.choice(["draft", "approved", "paid"])
+        elif roll < 0.45 and programs:
+            args["program"] = rng.choice(programs)
+        elif roll < 0.55:
+            args.update({"partner": rng.choice(["Large 0", "Trading", "wind", "Large 05"]), "page": 1})
+        visits.append(_visit(people, "admin@demo.test", "/admin/rebates/statements", args))
+    return visits
+
+
+def _rebate_programs(people: _People) -> list[Visit]:
+    rng = random.Random(4110)
+    return [_visit(people, "admin@demo.test", "/admin/rebates/programs",
+                   {"status": rng.choice(["", "", "", "active", "draft"])}) for _n in range(VISITS_PER_PAGE)]

@@ -2,9 +2,11 @@
 
 Revenue is what the orders area stores: delivered order lines (``orders.delivered_at`` in the period, the
 program's currency, eligible partner tier/type and product category) minus the credits of accepted returns
-of those orders (a return counts in the period its order was delivered in). Two aggregate queries give every
-partner's revenue; the ladder function (``portal.rebates.ladder``) gives each partner's payout; statements are
-inserted in bulk and their lines (one per contributing order and per credit) with ``INSERT … SELECT``.
+of those orders (a return counts in the period its order was delivered in). The job aggregates the period's
+lines once: the statements' lines (one per contributing order and per credit) are written with
+``INSERT … SELECT`` and each partner's revenue is the sum of its lines; the ladder function
+(``portal.rebates.ladder``) gives each partner's payout. ``revenue_by_partner`` (the same selects, summed per
+partner) gives the accrual and the simulator their revenue.
 
 Re-running replaces the period's *draft* statements only; a partner with an approved or paid statement for the
 period is left alone. An approved/paid statement of an earlier period whose revenue changed since (a return
@@ -197,8 +199,22 @@ def adjustments(program, elig, rungs, before: date) -> dict[int, list[dict]]:
     return owed
 
 
+def _candidates(elig: service.Eligibility) -> set[int]:
+    """Every partner the program may pay (its partner tiers and types): each gets an empty draft first."""
+    stmt = select(Partner.id)
+    if elig.tier_ids:
+        stmt = stmt.where(Partner.tier_id.in_(elig.tier_ids))
+    if elig.partner_types:
+        stmt = stmt.where(Partner.type.in_(elig.partner_types))
+    return set(db.session.scalars(stmt))
+
+
 def run(run_id: int, progress: Callable[[int, int], None] = lambda done, total: None) -> RebateRun | None:
-    """Compute the run's period and write its draft statements (flush only: the job commits once)."""
+    """Compute the run's period and write its draft statements (flush only: the job commits once).
+
+    The period's lines are aggregated once: an empty draft for every partner the program may pay, its lines
+    written with ``INSERT … SELECT`` (one per contributing order and per credit), each partner's revenue the
+    sum of its lines; drafts without a line are dropped, the others get their rung, rate and rebate."""
     calc = db.session.get(RebateRun, run_id)
     program = db.session.get(RebateProgram, calc.program_id)
     elig, rungs = service.eligibility_of(program.id), service.rungs_of(program.id)
@@ -206,40 +222,55 @@ def run(run_id: int, progress: Callable[[int, int], None] = lambda done, total: 
         raise ValueError("the program has no ladder")
     period = service.period_containing(program.period_type, calc.period_start)
     frm, to = window(program, calc.period_start, calc.period_end)
-    revenue = revenue_by_partner(program, elig, frm, to)
     owed = adjustments(program, elig, rungs, calc.period_start)
     same_period = and_(RebateStatement.program_id == program.id, RebateStatement.period_start == calc.period_start)
     locked = set(db.session.scalars(select(RebateStatement.partner_id).where(same_period,
                                                                             RebateStatement.status != "draft")))
     drafts = select(RebateStatement.id).where(same_period, RebateStatement.status == "draft")
-    db.session.execute(delete(RebateStatementLine).where(RebateStatementLine.statement_id.in_(drafts)))
-    db.session.execute(delete(RebateStatement).where(same_period, RebateStatement.status == "draft"))
-    partners = sorted((set(revenue) | set(owed)) - locked)
+    bulk = {"synchronize_session": False}  # no draft is loaded in the session: nothing to fetch back
+    db.session.execute(delete(RebateStatementLine).where(RebateStatementLine.statement_id.in_(drafts)),
+                       execution_options=bulk)
+    db.session.execute(delete(RebateStatement).where(same_period, RebateStatement.status == "draft"),
+                       execution_options=bulk)
+    now = utcnow()
+    empty = [{"number": f"RB-{program.id}-{period.label}-{pid}", "program_id": program.id, "partner_id": pid,
+              "run_id": calc.id, "period_start": calc.period_start, "period_end": calc.period_end, "status": "draft",
+              "currency": program.currency, "mode": program.mode, "revenue_cents": 0, "rung": 0,
+              "rate_thousandths": 0, "earned_cents": 0, "adjustment_cents": 0, "amount_cents": 0, "created_at": now}
+             for pid in sorted((_candidates(elig) | set(owed)) - locked)]
+    if empty:
+        db.session.execute(insert(RebateStatement), empty)
+    _write_lines(program, elig, calc, frm, to, owed)
+    of_run = RebateStatement.run_id == calc.id
+    has_lines = select(RebateStatementLine.id).where(RebateStatementLine.statement_id == RebateStatement.id).exists()
+    db.session.execute(delete(RebateStatement).where(of_run, ~has_lines), execution_options=bulk)
+    statement_of = dict(db.session.execute(select(RebateStatement.partner_id, RebateStatement.id).where(of_run)).all())
+    revenue = dict(db.session.execute(
+        select(RebateStatementLine.statement_id, func.sum(RebateStatementLine.amount_cents))
+        .join(RebateStatement, RebateStatement.id == RebateStatementLine.statement_id)
+        .where(of_run, RebateStatementLine.kind.in_(("order", "credit")))
+        .group_by(RebateStatementLine.statement_id)).all())
+    partners = sorted(statement_of)
     total_rebate = 0
     progress(0, len(partners))
     for at in range(0, len(partners), CHUNK):
         rows = []
         for pid in partners[at:at + CHUNK]:
-            cents = revenue.get(pid, 0)
+            cents = int(revenue.get(statement_of[pid], 0))
             pay = ladder.payout_cents(program.mode, rungs, cents)
             adjustment = sum(a["amount_cents"] for a in owed.get(pid, ()))
             nxt = rungs[pay.rung + 1] if pay.rung + 1 < len(rungs) else None
             rows.append({
-                "number": f"RB-{program.id}-{period.label}-{pid}", "program_id": program.id, "partner_id": pid,
-                "run_id": calc.id, "period_start": calc.period_start, "period_end": calc.period_end,
-                "status": "draft", "currency": program.currency, "mode": program.mode, "revenue_cents": cents,
-                "rung": pay.rung, "rate_thousandths": service.rate_to_thousandths(pay.rate),
-                "earned_cents": pay.rebate_cents, "adjustment_cents": adjustment,
-                "amount_cents": pay.rebate_cents + adjustment,
+                "id": statement_of[pid], "revenue_cents": cents, "rung": pay.rung,
+                "rate_thousandths": service.rate_to_thousandths(pay.rate), "earned_cents": pay.rebate_cents,
+                "adjustment_cents": adjustment, "amount_cents": pay.rebate_cents + adjustment,
                 "next_threshold_cents": to_cents(nxt.threshold) if nxt else None,
                 "revenue_to_next_cents": to_cents(nxt.threshold) - cents if nxt else None,
-                "next_rate_thousandths": service.rate_to_thousandths(nxt.rate) if nxt else None,
-                "created_at": utcnow()})
+                "next_rate_thousandths": service.rate_to_thousandths(nxt.rate) if nxt else None})
             total_rebate += pay.rebate_cents + adjustment
         if rows:
-            db.session.execute(insert(RebateStatement), rows)
+            db.session.execute(update(RebateStatement), rows)  # by primary key, one executemany
         progress(min(at + CHUNK, len(partners)), len(partners))
-    _write_lines(program, elig, calc, frm, to, owed)
     calc.status, calc.running_key, calc.finished_at = "done", None, utcnow()
     calc.statements, calc.rebate_cents = len(partners), total_rebate
     db.session.flush()
@@ -254,10 +285,13 @@ def _write_lines(program, elig, calc, frm: datetime, to: datetime, owed: dict[in
               .join(RebateStatement, stmt_of)
               .group_by(RebateStatement.id, Order.id, Order.number, Order.delivered_at))
     columns = ["statement_id", "kind", "order_id", "reference", "happened_at", "amount_cents"]
+    # a credit is its order's partner's: joined by the credit's own partner, the few credits of each statement's
+    # partner are read (its partner index), not every order of the period to find the ones with a credit
+    credit_of = and_(RebateStatement.run_id == calc.id, RebateStatement.partner_id == Credit.partner_id)
     db.session.execute(insert(RebateStatementLine).from_select(columns, orders))
     credits = (_credited(program, elig, frm, to, RebateStatement.id, literal("credit"), Credit.id, Order.id,
                          Credit.number, Credit.created_at, -func.sum(CreditLine.line_total_cents))
-               .join(RebateStatement, stmt_of)
+               .join(RebateStatement, credit_of)
                .group_by(RebateStatement.id, Credit.id, Order.id, Credit.number, Credit.created_at))
     db.session.execute(insert(RebateStatementLine).from_select(
         ["statement_id", "kind", "credit_id", "order_id", "reference", "happened_at", "amount_cents"], credits))
