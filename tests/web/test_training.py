@@ -184,3 +184,20 @@ def test_the_certificate_page_is_printable_with_the_number_and_dates(client, db,
     db.session.commit()
     page = client.get(f"/certificates/{mine.id}").get_data(as_text=True)
     assert mine.number in page and "Lena Learner" in page and f"/verify/{mine.number}" in page
+
+
+def test_an_enrolled_learner_rates_a_course_1_to_5_with_a_comment_and_rating_again_replaces_it(client, db, learner):
+    from portal.training.models import Feedback
+
+    course = factories.course(title="Rated course")
+    db.session.commit()
+    assert client.post(f"/courses/{course.id}/feedback", data={"rating": "4"}).status_code == 409  # not enrolled
+    client.post(f"/courses/{course.id}/enrol")
+    refused = client.post(f"/courses/{course.id}/feedback", data={"rating": "6", "comment": "x"})
+    assert refused.status_code == 422 and "Choose a rating from 1 to 5." in refused.get_data(as_text=True)
+    assert client.post(f"/courses/{course.id}/feedback", data={"rating": "4", "comment": "Clear <b>lessons</b>"}
+                       ).status_code == 303
+    assert client.post(f"/courses/{course.id}/feedback", data={"rating": "5", "comment": "Even better"}
+                       ).status_code == 303
+    assert [(f.rating, f.comment) for f in db.session.scalars(select(Feedback).where(
+        Feedback.course_id == course.id))] == [(5, "Even better")]

@@ -3,6 +3,8 @@ publishing it, certifications, and tracking with CSV exports."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -170,3 +172,31 @@ def test_tracking_shows_enrolments_pass_rates_and_exports_csv(client, db, traine
     assert "Tracked course,published,2,0,0.0,2,1,50.0,70.0" in csv.get_data(as_text=True)
     for table in ("partners", "expiring", "feedback"):
         assert client.get(f"/training/reports/{table}.csv").status_code == 200
+
+
+def test_tracking_shows_certified_people_per_partner_feedback_and_expiry_in_30_60_or_90_days(client, db, trainer):
+    from datetime import timedelta
+
+    from portal.training.models import Feedback
+
+    course = factories.course(title="Window course")
+    cert = factories.certification([course], name="Window Associate", months=12)
+    north = factories.PartnerFactory(name="North Windows")
+    ann, bob = (factories.partner_user(north, name=n) for n in ("Ann Soon", "Bob Later"))
+    year_ago = factories.utcnow() - timedelta(days=365)
+    factories.certificate(ann, cert, issued_at=year_ago + timedelta(days=20))  # expires in about 20 days
+    factories.certificate(bob, cert, issued_at=year_ago + timedelta(days=75))  # in about 75 days
+    db.session.add(Feedback(course_id=course.id, user_id=ann.id, rating=2, comment="Too short"))
+    db.session.commit()
+    page = client.get("/training/reports").get_data(as_text=True)
+    assert "North Windows</td><td data-label=\"Certified people\">2</td>" in page
+    assert "Too short" in page
+    expiring = page.split('id="expiring"', 1)[1].split("</section>", 1)[0]
+    assert "Ann Soon" in expiring and "Bob Later" not in expiring
+    sixty = client.get("/training/reports?days=60").get_data(as_text=True).split('id="expiring"', 1)[1]
+    assert "Bob Later" not in sixty.split("</section>", 1)[0]
+    ninety = client.get("/training/reports?days=90").get_data(as_text=True).split('id="expiring"', 1)[1]
+    assert {"Ann Soon", "Bob Later"} <= set(re.findall(r"(Ann Soon|Bob Later)", ninety.split("</section>", 1)[0]))
+    csv = client.get("/training/reports/expiring.csv?days=90").get_data(as_text=True)
+    assert "Ann Soon" in csv and "Bob Later" in csv
+    assert "Bob Later" not in client.get("/training/reports/expiring.csv?days=30").get_data(as_text=True)
