@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from portal.training.demo import COURSE
 from tests.e2e.browser import check_page, sign_in, sign_out, visit
+from tests.e2e.test_language import switch_language
 from tests.e2e.test_mobile import PHONE, fits
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
@@ -101,3 +102,30 @@ def test_the_partner_lifecycle_pages_fit_a_phone(page, live_server):
     sign_in(page, "manager@demo.test")
     visit_fits(page, "/applications/")
     visit_fits(page, "/partners/")
+
+
+def test_the_pages_of_both_areas_fit_a_phone_in_chinese(page, live_server):
+    live_server.add_user("zhou.admin@demo.test", "Zhou Admin", role="admin")
+    live_server.add_user("zhao.partner@northwind.demo.test", "Zhao Partner", role="partner_admin",
+                         partner="Northwind Trading")
+    page.set_viewport_size(PHONE)
+    for email, paths in (
+            ("zhao.partner@northwind.demo.test", ("/", "/courses/", "/certificates/", "/resources/",
+                                                  "/announcements/", "/partnership")),
+            ("zhou.admin@demo.test", ("/", "/training/", "/training/certifications/", "/training/reports",
+                                      "/resources/", "/announcements/new", "/applications/",
+                                      "/applications/scorecard", "/admin/tiers", "/admin/tier-reviews",
+                                      "/partners/"))):
+        sign_in(page, email)
+        switch_language(page, "zh_Hans")
+        expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
+        for path in paths:
+            visit_fits(page, path)
+        if email.startswith("zhou"):
+            page.locator("#results a[href^='/partners/']").first.click()
+            expect(page).to_have_url(re.compile(r"/partners/\d+$"))
+            check_page(page)
+            fits(page)
+        page.locator("form[action='/logout'] button").click()
+        expect(page).to_have_url(re.compile(r"/login"))
+    visit_fits(page, "/apply")
