@@ -15,6 +15,7 @@ from portal.core.htmx import redirect_to, render
 from portal.core.pagination import page_number, paginate
 from portal.core.permissions import Permission, public, require
 from portal.extensions import db, limiter
+from portal.pages import conditional
 from portal.partners import applications, scorecard
 from portal.partners.forms import (
     TYPE_LABELS,
@@ -24,7 +25,7 @@ from portal.partners.forms import (
     criteria_form,
     score_form,
 )
-from portal.partners.models import OPEN_APPLICATION
+from portal.partners.models import OPEN_APPLICATION, Application, Partner
 from portal.partners.service import channel_managers
 
 bp = Blueprint("applications", __name__)
@@ -56,6 +57,7 @@ def received():
 
 @bp.get("/applications/")
 @require(Permission.REVIEW_APPLICATIONS)
+@conditional(Application, Partner)  # Partner: the duplicate flags
 def index():
     filters = applications.Filters.from_args(request.args)
     page = paginate(applications.list_applications(current_user, filters), page_number(), PAGE_SIZE)

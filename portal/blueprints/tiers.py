@@ -15,8 +15,10 @@ from portal.core.money import from_cents
 from portal.core.pagination import page_number, paginate
 from portal.core.permissions import Permission, require
 from portal.extensions import db
+from portal.pages import conditional
 from portal.partners import agreements, evaluations, tier_review, tiers
 from portal.partners.forms import TierForm
+from portal.partners.models import TierReview
 
 bp = Blueprint("tiers", __name__)
 
@@ -75,6 +77,7 @@ def update(tier_id: int):
 
 @bp.get("/admin/tier-reviews")
 @require(Permission.MANAGE_TIERS)
+@conditional(TierReview)
 def reviews():
     page = paginate(tier_review.reviews(current_user), page_number(), 20)
     return render("tiers/reviews.html", page=page, labels=tier_review.STATUS_LABELS, plain=Form(formdata=None))

@@ -298,15 +298,20 @@ def channel_managers():
 
 
 def recent_activity(actor, partner: Partner, size: int = 8) -> dict:
-    """The partner page's activity: its latest orders and (for whoever may read the audit log) audit entries.
-    Deals and certifications join here when their areas are part of the portal."""
+    """The partner page's activity: its latest orders, deal registrations and certificates, and (for whoever may
+    read the audit log) audit entries."""
+    from portal.deals.models import Deal
     from portal.orders.models import Order
+    from portal.training.service import partner_certificates
 
     orders = list(db.session.scalars(select(Order).where(Order.partner_id == partner.id, partner_scope(
         actor, Order.partner_id)).order_by(Order.created_at.desc(), Order.id.desc()).limit(size)))
+    deals = list(db.session.scalars(select(Deal).where(Deal.partner_id == partner.id, partner_scope(
+        actor, Deal.partner_id)).order_by(Deal.created_at.desc(), Deal.id.desc()).limit(size)))
     entries = []
     if actor.can(Permission.VIEW_AUDIT):
         entries = list(db.session.scalars(audit.visible_entries(actor, partner_scope).where(
             audit.AuditEntry.partner_id == partner.id).order_by(audit.AuditEntry.at.desc(),
                                                                 audit.AuditEntry.id.desc()).limit(size)))
-    return {"orders": orders, "audit": entries}
+    return {"orders": orders, "deals": deals, "audit": entries,
+            "certificates": partner_certificates(partner.id, size)}

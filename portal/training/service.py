@@ -318,6 +318,12 @@ def expiring(actor, days: int, at: datetime | None = None) -> list[tuple[Held, s
     return [(Held(c, name, status_at(c, at)), partner) for c, name, partner in rows]
 
 
+def partner_certificates(partner_id: int, size: int, at: datetime | None = None) -> list[Held]:
+    """A partner's latest certificates with their status, for its partner page (the caller checked the actor
+    may see the partner)."""
+    return _held(select(Certificate).where(Certificate.partner_id == partner_id).limit(size), at or utcnow())
+
+
 def certificates_for(actor, partner_id: int | None = None, at: datetime | None = None) -> list[Held]:
     """The API's list: training staff and admins — every partner's (or ``partner_id``'s) certificates in their
     scope; a partner admin — the company's; anyone else — their own. Another partner's id: NotFound."""

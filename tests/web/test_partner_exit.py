@@ -95,6 +95,24 @@ def test_a_terminated_partners_people_can_no_longer_sign_in_and_its_records_stay
     assert "Terminated" in html and "Contract ended" in html and world["member"].email in html
 
 
+def test_terminating_from_the_partner_page_releases_its_open_deal_registrations_and_keeps_closed_ones(
+        client, db, login, world):
+    from portal.deals.models import Deal
+
+    submitted = factories.deal(world["member"], "Open Customer", "open.example")
+    protected = factories.deal(world["member"], "Protected Customer", "protected.example", protection_days=30)
+    won = factories.deal(world["member"], "Won Customer", "won.example", status="won")
+    db.session.commit()
+    login(world["admin"])
+    assert set_status(client, world["partner"], "terminated", "Contract ended").status_code == 303
+    db.session.expire_all()
+    assert [db.session.get(Deal, d.id).status for d in (submitted, protected, won)] == ["released", "released", "won"]
+    assert db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.partner_id == world["partner"].id,
+                                                                     AuditEntry.action == "deal.released")) == 2
+    html = client.get(f"/partners/{world['partner'].id}").get_data(as_text=True)
+    assert html.count("Released</li>") == 2  # the partner page's recent deal registrations
+
+
 def test_only_admins_change_a_partners_status(client, db, login, world):
     manager = factories.vendor(Role.CHANNEL_MANAGER)
     world["partner"].channel_manager_id = manager.id

@@ -235,3 +235,25 @@ def test_a_tier_that_does_not_exist_is_refused_next_to_the_field(client, admin, 
     response = client.post(f"/partners/{partner.id}/edit", data=form_data(partner, tier_id=987654))
     assert response.status_code == 422
     assert 'id="tier_id-error">Choose one of the tiers.' in response.get_data(as_text=True)
+
+
+@pytest.mark.pg
+def test_the_partner_page_shows_its_recent_orders_deal_registrations_and_certificates(client, login, db):
+    manager = factories.vendor(Role.CHANNEL_MANAGER, name="Mia Manager")
+    partner = factories.PartnerFactory(name="Busy Trading", channel_manager_id=manager.id)
+    seller = factories.partner_user(partner, name="Sam Seller")
+    order = factories.order_with_line(seller)
+    deal = factories.deal(seller, "Globex Corp", "globex.example")
+    cert = factories.certification([factories.course()], name="Router Associate")
+    factories.certificate(seller, cert)
+    stranger = factories.partner_user(name="Stan Stranger")
+    factories.deal(stranger, "Other Customer", "other.example")
+    factories.certificate(stranger, cert)
+    db.session.commit()
+    login(manager)
+    html = client.get(f"/partners/{partner.id}").get_data(as_text=True)
+    activity = html.split('id="activity"', 1)[1].split("</section>", 1)[0]
+    assert order.number in activity
+    assert f'href="/deal-review/{deal.id}">{deal.number}</a> · Globex Corp' in activity
+    assert "Sam Seller · Router Associate · Valid · until " in activity
+    assert "Other Customer" not in activity and "Stan Stranger" not in activity

@@ -184,3 +184,36 @@ def test_the_certificate_page_is_printable_with_the_number_and_dates(client, db,
     db.session.commit()
     page = client.get(f"/certificates/{mine.id}").get_data(as_text=True)
     assert mine.number in page and "Lena Learner" in page and f"/verify/{mine.number}" in page
+
+
+def test_an_enrolled_learner_rates_a_course_1_to_5_with_a_comment_and_rating_again_replaces_it(client, db, learner):
+    from portal.training.models import Feedback
+
+    course = factories.course(title="Rated course")
+    db.session.commit()
+    assert client.post(f"/courses/{course.id}/feedback", data={"rating": "4"}).status_code == 409  # not enrolled
+    client.post(f"/courses/{course.id}/enrol")
+    refused = client.post(f"/courses/{course.id}/feedback", data={"rating": "6", "comment": "x"})
+    assert refused.status_code == 422 and "Choose a rating from 1 to 5." in refused.get_data(as_text=True)
+    assert client.post(f"/courses/{course.id}/feedback", data={"rating": "4", "comment": "Clear <b>lessons</b>"}
+                       ).status_code == 303
+    assert client.post(f"/courses/{course.id}/feedback", data={"rating": "5", "comment": "Even better"}
+                       ).status_code == 303
+    assert [(f.rating, f.comment) for f in db.session.scalars(select(Feedback).where(
+        Feedback.course_id == course.id))] == [(5, "Even better")]
+
+
+def test_the_public_page_says_expired_or_revoked_and_shows_nothing_but_holder_certification_and_dates(client, db):
+    from datetime import timedelta
+
+    holder = factories.partner_user(name="Ola Old", partner=factories.PartnerFactory(name="Secret Partner Co"))
+    cert = factories.certification([factories.course()], name="Old Certification")
+    lapsed = factories.certificate(holder, cert, issued_at=factories.utcnow() - timedelta(days=400))
+    revoked = factories.certificate(holder, cert, status="revoked", revoked_at=factories.utcnow())
+    db.session.commit()
+    for item, status in ((lapsed, "Expired"), (revoked, "Revoked")):
+        page = client.get(f"/verify/{item.number}").get_data(as_text=True)
+        shown = page.split('id="verification"', 1)[1].split("</article>", 1)[0]
+        assert f'<strong class="status status-{status.lower()}">{status}</strong>' in shown
+        assert "Ola Old" in shown and "Old Certification" in shown
+        assert "Secret Partner Co" not in page and holder.email not in page

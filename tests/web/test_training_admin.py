@@ -3,6 +3,8 @@ publishing it, certifications, and tracking with CSV exports."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -170,3 +172,70 @@ def test_tracking_shows_enrolments_pass_rates_and_exports_csv(client, db, traine
     assert "Tracked course,published,2,0,0.0,2,1,50.0,70.0" in csv.get_data(as_text=True)
     for table in ("partners", "expiring", "feedback"):
         assert client.get(f"/training/reports/{table}.csv").status_code == 200
+
+
+def test_tracking_shows_certified_people_per_partner_feedback_and_expiry_in_30_60_or_90_days(client, db, trainer):
+    from datetime import timedelta
+
+    from portal.training.models import Feedback
+
+    course = factories.course(title="Window course")
+    cert = factories.certification([course], name="Window Associate", months=12)
+    north = factories.PartnerFactory(name="North Windows")
+    ann, bob = (factories.partner_user(north, name=n) for n in ("Ann Soon", "Bob Later"))
+    year_ago = factories.utcnow() - timedelta(days=365)
+    factories.certificate(ann, cert, issued_at=year_ago + timedelta(days=20))  # expires in about 20 days
+    factories.certificate(bob, cert, issued_at=year_ago + timedelta(days=75))  # in about 75 days
+    db.session.add(Feedback(course_id=course.id, user_id=ann.id, rating=2, comment="Too short"))
+    db.session.commit()
+    page = client.get("/training/reports").get_data(as_text=True)
+    assert "North Windows</td><td data-label=\"Certified people\">2</td>" in page
+    assert "Too short" in page
+    expiring = page.split('id="expiring"', 1)[1].split("</section>", 1)[0]
+    assert "Ann Soon" in expiring and "Bob Later" not in expiring
+    sixty = client.get("/training/reports?days=60").get_data(as_text=True).split('id="expiring"', 1)[1]
+    assert "Bob Later" not in sixty.split("</section>", 1)[0]
+    ninety = client.get("/training/reports?days=90").get_data(as_text=True).split('id="expiring"', 1)[1]
+    assert {"Ann Soon", "Bob Later"} <= set(re.findall(r"(Ann Soon|Bob Later)", ninety.split("</section>", 1)[0]))
+    csv = client.get("/training/reports/expiring.csv?days=90").get_data(as_text=True)
+    assert "Ann Soon" in csv and "Bob Later" in csv
+    assert "Bob Later" not in client.get("/training/reports/expiring.csv?days=30").get_data(as_text=True)
+
+
+def switch(client, login, user) -> None:
+    """Sign out, then in as ``user``."""
+    client.post("/logout")
+    login(user)
+
+
+def test_an_archived_course_leaves_the_catalogue_and_can_be_published_again(client, db, trainer, login):
+    course = factories.course(title="Old switches")
+    learner = factories.partner_user()
+    db.session.commit()
+    assert client.post(f"/training/courses/{course.id}/status", data={"status": "archived"}).status_code == 303
+    refused = client.post(f"/training/courses/{course.id}/status", data={"status": "draft"})
+    assert refused.status_code == 409 and "cannot become" in refused.get_data(as_text=True)
+    switch(client, login, learner)
+    assert "Old switches" not in client.get("/courses/").get_data(as_text=True)
+    assert client.get(f"/courses/{course.id}").status_code == 404
+    switch(client, login, trainer)
+    assert client.post(f"/training/courses/{course.id}/status", data={"status": "published"}).status_code == 303
+    switch(client, login, learner)
+    assert "Old switches" in client.get("/courses/").get_data(as_text=True)
+
+
+def test_a_lesson_links_a_video_and_an_external_page_but_only_web_addresses(client, db, trainer, login):
+    course = factories.course(lessons=0)
+    db.session.commit()
+    bad = client.post(f"/training/courses/{course.id}/lessons/new", data={
+        "title": "Watch", "content": "x", "video_url": "javascript:alert(1)", "external_url": "ftp://files"})
+    assert bad.status_code == 422 and bad.get_data(as_text=True).count("Enter a web address starting with") == 2
+    assert client.post(f"/training/courses/{course.id}/lessons/new", data={
+        "title": "Watch", "content": "x", "video_url": "https://video.example/router",
+        "external_url": "https://docs.example/router"}).status_code == 303
+    lesson = db.session.scalar(select(Lesson).where(Lesson.course_id == course.id))
+    switch(client, login, factories.partner_user())
+    client.post(f"/courses/{course.id}/enrol")
+    page = client.get(f"/lessons/{lesson.id}").get_data(as_text=True)
+    assert 'href="https://video.example/router"' in page and "Watch the video" in page
+    assert 'href="https://docs.example/router"' in page and "Open the external link" in page
