@@ -114,6 +114,7 @@ def _qualifying_partner(live_server) -> None:
     """A partner on Registered with 3,000.00 delivered last month (Silver needs 2,500.00) and its admin."""
     from portal.catalogue.models import Tier
     from portal.extensions import db
+    from portal.orders.checkout import order_number
     from portal.orders.models import Order, OrderLine
     from portal.partners.models import Partner
 
@@ -129,6 +130,7 @@ def _qualifying_partner(live_server) -> None:
                       created_at=at - timedelta(days=4), delivered_at=at)
         db.session.add(order)
         db.session.flush()
+        order.number = order_number(order.id)  # every placed order has its number, as checkout gives it
         db.session.add(OrderLine(order_id=order.id, sku="IR-300", name="Industrial Router IR-300", quantity=1,
                                  list_price_cents=300_000, net_unit_cents=300_000, line_total_cents=300_000))
         db.session.commit()
