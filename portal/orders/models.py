@@ -65,6 +65,7 @@ class Order(db.Model):
         UniqueConstraint("placed_by", "idempotency_key"),
         CheckConstraint("total_cents >= 0", name="total_not_negative"),
         Index("ix_orders_partner_created", "partner_id", "created_at", "id"),
+        Index("ix_orders_partner_status_created", "partner_id", "status", "created_at", "id"),  # ... by status
         Index("ix_orders_status_created", "status", "created_at", "id"),  # the vendor queue, oldest first
         Index("ix_orders_created", "created_at", "id"),  # the vendor's list of all orders, newest first
         Index("ix_orders_po_number", "po_number"),  # ... and its lookup by PO number

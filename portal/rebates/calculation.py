@@ -279,11 +279,15 @@ def run(run_id: int, progress: Callable[[int, int], None] = lambda done, total: 
 
 def _write_lines(program, elig, calc, frm: datetime, to: datetime, owed: dict[int, list[dict]]) -> None:
     """The statements' lines, set-based: one per contributing order and per credit, then the adjustments."""
-    stmt_of = and_(RebateStatement.run_id == calc.id, RebateStatement.partner_id == Order.partner_id)
-    orders = (_delivered(program, elig, frm, to, RebateStatement.id, literal("order"), Order.id, Order.number,
-                         Order.delivered_at, func.sum(OrderLine.line_total_cents))
-              .join(RebateStatement, stmt_of)
-              .group_by(RebateStatement.id, Order.id, Order.number, Order.delivered_at))
+    # each order's total first, the way the bare aggregate reads the window (the orders in table order, not
+    # partner by partner through an index), then each total to its partner's statement
+    keys = (Order.id, Order.partner_id, Order.number, Order.delivered_at)
+    per_order = (_delivered(program, elig, frm, to, *keys, func.sum(OrderLine.line_total_cents).label("cents"))
+                 .group_by(*keys).subquery())
+    orders = (select(RebateStatement.id, literal("order"), per_order.c.id, per_order.c.number,
+                     per_order.c.delivered_at, per_order.c.cents)
+              .join(per_order, and_(RebateStatement.run_id == calc.id,
+                                    RebateStatement.partner_id == per_order.c.partner_id)))
     columns = ["statement_id", "kind", "order_id", "reference", "happened_at", "amount_cents"]
     # a credit is its order's partner's: joined by the credit's own partner, the few credits of each statement's
     # partner are read (its partner index), not every order of the period to find the ones with a credit

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -141,7 +142,12 @@ class RebateStatementLine(db.Model):
     adjustment of an earlier approved statement (adjustment: its revenue and earned rebate then and now)."""
 
     __tablename__ = "rebate_statement_lines"
-    __table_args__ = (Index("ix_rebate_statement_lines_statement", "statement_id", "kind", "id"),)
+    __table_args__ = (
+        Index("ix_rebate_statement_lines_statement", "statement_id", "kind", "id"),
+        # adjustments only: the many order and credit lines a calculation writes stay out of it
+        Index("ix_rebate_statement_lines_adjusts_id", "adjusts_id", sqlite_where=text("adjusts_id IS NOT NULL"),
+              postgresql_where=text("adjusts_id IS NOT NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     statement_id: Mapped[int] = mapped_column(ForeignKey("rebate_statements.id", ondelete="CASCADE"))
@@ -151,8 +157,7 @@ class RebateStatementLine(db.Model):
     reference: Mapped[str] = mapped_column(String(40), default="")
     happened_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     amount_cents: Mapped[int] = mapped_column(BigInteger)
-    adjusts_id: Mapped[int | None] = mapped_column(ForeignKey("rebate_statements.id", ondelete="SET NULL"),
-                                                   index=True)
+    adjusts_id: Mapped[int | None] = mapped_column(ForeignKey("rebate_statements.id", ondelete="SET NULL"))
     from_revenue_cents: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     to_revenue_cents: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     from_earned_cents: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
