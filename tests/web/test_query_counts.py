@@ -30,6 +30,9 @@ NOTIFICATIONS = 4  # + versions + one page of notifications
 AUDIT_LOG = 5  # + versions + one page of entries + their actors in one IN query
 USERS = 4  # + versions + one page of users with their partner joined
 PARTNERS = 4  # + versions + one page of partners with their channel manager joined
+# the partner page (an admin): the partner, its people, agreements, tier progress, tier history, evaluations and
+# the latest activity (orders, deal registrations, certificates, audit entries), each bounded
+PARTNER_PAGE = 14
 
 
 @pytest.fixture(autouse=True)
@@ -157,3 +160,26 @@ def test_the_partners_list_runs_the_same_four_queries_for_3_or_60_partners_with_
     many, page = statements("/partners/")
     assert "QC Partner 24" in page and "Manager 24" in page
     assert few == many == PARTNERS
+
+
+def test_the_partner_page_runs_the_same_queries_for_3_or_20_of_each_kind_of_activity(db, login, statements):
+    admin = factories.vendor(email="qc-admin@vendor.test")
+    login(admin)
+    partner = factories.PartnerFactory(name="QC Activity Ltd")
+    certification = factories.certification([factories.course()], name="QC Certified")
+
+    def activity(first: int, last: int) -> None:
+        for i in range(first, last):
+            person = factories.partner_user(partner, name=f"Person {i:02d}", email=f"person{i:02d}@qc.test")
+            factories.order_with_line(person, po_number=f"QC-PO-{i:02d}")
+            factories.deal(person, customer=f"Customer {i:02d} Robotics", domain=f"customer{i:02d}.example")
+            factories.certificate(person, certification)
+            audit.record(admin, f"qc.action{i:02d}", partner, partner_id=partner.id)
+
+    activity(0, 3)
+    few, page = statements(f"/partners/{partner.id}")
+    assert "person02@qc.test" in page and "Customer 02 Robotics" in page
+    activity(3, 20)
+    many, page = statements(f"/partners/{partner.id}")
+    assert "person19@qc.test" in page and "Customer 19 Robotics" in page
+    assert few == many == PARTNER_PAGE
