@@ -276,8 +276,7 @@ def register(actor, data: dict, today: date) -> Deal:
                             config.free_mail)
     conflicts = find_conflicts(keys, config.threshold)
     deal = Deal(partner_id=actor.partner_id, registered_by=actor.id, currency=chosen[0][0].currency,
-                name_key=keys.name_key, name_head=matching.name_head(keys.name_key),
-                name_tail=matching.name_tail(keys.name_key), domain_key=keys.domain_key,
+                name_key=keys.name_key, **matching.anchors(keys.name_key), domain_key=keys.domain_key,
                 had_conflict=bool(conflicts), status="submitted", created_at=utcnow(), **fields)
     db.session.add(deal)
     db.session.flush()

@@ -124,7 +124,7 @@ def test_a_near_identical_earlier_customer_is_found_behind_many_newer_names_with
         keys = matching.keys_of(f"Acme Worldwide Industrial Supplies {i:03d}")
         db.session.add(Deal(partner_id=world["second"].id, customer_name=f"Acme Worldwide Industrial Supplies {i:03d}",
                             expected_close=now.date(), created_at=now, name_key=keys.name_key,
-                            name_head=matching.name_head(keys.name_key), name_tail=matching.name_tail(keys.name_key)))
+                            **matching.anchors(keys.name_key)))
     db.session.commit()
     found = service.find_conflicts(matching.keys_of("Acme Robotic"), matching.DEFAULT_THRESHOLD)  # not its last
     assert [(f.deal_id, f.match.reason) for f in found] == [(earlier.id, matching.SIMILAR_NAME)]  # characters
