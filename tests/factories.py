@@ -255,8 +255,7 @@ def deal(registrant: User, customer: str = "Acme Robotics", domain: str = "acme.
                estimated_value_cents=kw.pop("estimated_value_cents", 2_500_000),
                expected_close=(now + timedelta(days=60)).date(), notes="", status=status,
                created_at=now - timedelta(days=days_ago), name_key=keys.name_key,
-               name_head=matching.name_head(keys.name_key), name_tail=matching.name_tail(keys.name_key),
-               domain_key=keys.domain_key, **kw)
+               **matching.anchors(keys.name_key), domain_key=keys.domain_key, **kw)
     _session().add(row)
     _session().flush()
     product = ProductFactory()

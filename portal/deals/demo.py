@@ -60,8 +60,7 @@ def _small() -> int:
                     region=partner.region, currency="USD", estimated_value_cents=random.Random(customer).randrange(
                         1_000_000, 50_000_000, 100), expected_close=(now + timedelta(days=60)).date(), notes="",
                     status=status, created_at=created, had_conflict=conflicting, name_key=keys.name_key,
-                    name_head=matching.name_head(keys.name_key), name_tail=matching.name_tail(keys.name_key),
-                    domain_key=keys.domain_key)
+                    **matching.anchors(keys.name_key), domain_key=keys.domain_key)
         if status in ("approved", "won"):
             deal.decided_at = created + timedelta(days=1)
             deal.protection_ends_at = now + timedelta(days=days_left or -1)
@@ -108,7 +107,6 @@ def _large() -> int:
                      "protection_ends_at": now + timedelta(days=1 + i % 89) if approved else None,
                      "extended_at": None, "closed_at": None, "won_value_cents": None, "won_on": None,
                      "reminded_14_at": None, "reminded_7_at": None, "had_conflict": False,
-                     "name_key": keys.name_key, "name_head": matching.name_head(keys.name_key),
-                     "name_tail": matching.name_tail(keys.name_key), "domain_key": keys.domain_key})
+                     "name_key": keys.name_key, **matching.anchors(keys.name_key), "domain_key": keys.domain_key})
     insert_rows(Deal, rows)
     return LARGE_DEALS

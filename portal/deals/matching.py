@@ -7,7 +7,17 @@ A registration keeps three keys, each indexed, so a new one finds its possible c
   free-mail and public mail domains;
 - ``company_id``: the company ID, e.g. a unified social credit code (``credit_code_problem`` checks it).
 Near-identical names (a fuzzy score at or above the threshold) are compared only among candidates that share
-the name's first or last ``HEAD`` characters (``name_head`` / ``name_tail``, indexed too): never a scan.
+the name's first, middle or last ``HEAD`` characters (``name_head`` / ``name_mid`` / ``name_tail``, indexed too)
+and have a length that can reach the threshold (``length_band``): never a scan.
+
+Why the middle is enough where the ends fail: ``fuzz.ratio`` is ``100·(1 − D / (la + lb))`` with ``D`` the Indel
+distance (insertions and deletions; a wrong character is one of each), so a ratio ≥ T allows
+``D ≤ (1 − T/100)·(la + lb)`` and no more. Align a stored name b with the query a: if b's middle four characters
+(``name_mid``, from ``mid_start``) carry no edit, they stand in a at ``mid_start(la) + δ``, where δ comes from the
+insertions and deletions before them and from the two middles' distance (half the length difference); both are
+bounded by that D, and ``mid_probes`` lists the query's 4-grams at every δ the threshold allows for each length of
+the band (computed, not a fixed window). So a near-identical name escapes only when its first, middle and last
+four characters all carry an edit (in a short name one edit can reach all three: the three overlap).
 """
 
 from __future__ import annotations
@@ -20,7 +30,7 @@ from urllib.parse import urlsplit
 
 from rapidfuzz import fuzz
 
-HEAD = 4  # characters of the normalised name that pick fuzzy candidates (from either end)
+HEAD = 4  # characters of the normalised name that pick fuzzy candidates (at its start, middle and end)
 DEFAULT_THRESHOLD = 88  # rapidfuzz ratio (0–100) at or above which two normalised names are "near-identical"
 
 # Legal forms, written without dots or spaces (the name's punctuation and spaces are gone when they are
@@ -87,6 +97,21 @@ def name_tail(key: str) -> str:
     return key[-HEAD:]
 
 
+def mid_start(length: int) -> int:
+    """Where the middle ``HEAD`` characters of a normalised name of ``length`` characters start."""
+    return max(length // 2 - HEAD // 2, 0)
+
+
+def name_mid(key: str) -> str:
+    start = mid_start(len(key))
+    return key[start:start + HEAD]
+
+
+def anchors(key: str) -> dict[str, str]:
+    """A registration's indexed pieces of its normalised name, by their columns' names (every writer sets all)."""
+    return {"name_head": name_head(key), "name_mid": name_mid(key), "name_tail": name_tail(key)}
+
+
 def length_band(length: int, threshold: int) -> tuple[int, int]:
     """The lengths a normalised name may have to score ``threshold`` or more against one of ``length``
     characters: ``fuzz.ratio`` is at most ``200·min(a, b) / (a + b)`` (the shorter one inside the longer), so
@@ -95,6 +120,30 @@ def length_band(length: int, threshold: int) -> tuple[int, int]:
         return 0, 10**6
     threshold = min(threshold, 100)
     return -(-length * threshold // (200 - threshold)), length * (200 - threshold) // threshold
+
+
+def mid_probes(key: str, threshold: int) -> dict[str, tuple[int, int]]:
+    """The query name's ``HEAD``-grams that a stored ``name_mid`` is compared with, each with the shortest and
+    longest candidate it can belong to. For a candidate of ``other`` characters the Indel budget is
+    ``(100 − T)·(length + other) // 100``; of it, at most ``(other − length + budget) // 2`` deletions (the
+    candidate's characters the query lacks) and ``(length − other + budget) // 2`` insertions can stand before the
+    candidate's middle, which shifts it that far left or right of ``mid_start(other)`` in the query (lossless:
+    every alignment within the budget that leaves the middle untouched puts it at one of these positions)."""
+    length = len(key)
+    last = max(length - HEAD, 0)
+    if threshold <= 0:  # every name is near-identical: any gram, any length
+        return {key[p:p + HEAD]: (0, 10**6) for p in range(last + 1)}
+    threshold = min(threshold, 100)
+    shortest, longest = length_band(length, threshold)
+    probes: dict[str, tuple[int, int]] = {}
+    for other in range(max(shortest, 1), longest + 1):
+        budget = (100 - threshold) * (length + other) // 100
+        start = mid_start(other)
+        for p in range(max(start - (other - length + budget) // 2, 0),
+                       min(start + (length - other + budget) // 2, last) + 1):
+            low, high = probes.get(key[p:p + HEAD], (other, other))
+            probes[key[p:p + HEAD]] = (min(low, other), max(high, other))
+    return probes
 
 
 # --- domains ------------------------------------------------------------------------------------------------

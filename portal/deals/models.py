@@ -27,6 +27,7 @@ class Deal(db.Model):
         # the conflict check: equality on each key (never a scan)
         Index("ix_deals_name_key", "name_key"),
         Index("ix_deals_name_head", "name_head"),
+        Index("ix_deals_name_mid", "name_mid"),
         Index("ix_deals_name_tail", "name_tail"),
         Index("ix_deals_domain_key", "domain_key"),
         Index("ix_deals_company_id", "company_id"),
@@ -60,6 +61,7 @@ class Deal(db.Model):
     had_conflict: Mapped[bool] = mapped_column(Boolean, default=False)  # when submitted (the conflict-rate KPI)
     name_key: Mapped[str] = mapped_column(String(200))
     name_head: Mapped[str] = mapped_column(String(8))
+    name_mid: Mapped[str] = mapped_column(String(8))
     name_tail: Mapped[str] = mapped_column(String(8))
     domain_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
 

@@ -65,8 +65,9 @@ class Found:
 def find_conflicts(keys: matching.Keys, threshold: int, exclude_id: int | None = None,
                    now: datetime | None = None) -> list[Found]:
     """The open registrations for the same customer as ``keys`` (earliest first): equal company ID, domain or
-    normalised name, or a near-identical name among those sharing its first or last characters and of a length
-    that can reach the threshold (``matching.length_band``). One statement of indexed lookups, never a scan."""
+    normalised name, or a near-identical name among those sharing its first or last characters, or whose middle
+    ones stand at a position of the query the threshold allows (``matching.mid_probes``), of a length that can
+    reach the threshold (``matching.length_band``). One statement of indexed lookups, never a scan."""
     now = now or utcnow()
     # Candidates by their keys' own indexes only (id subqueries), whether they are open is checked here: with the
     # status in the same WHERE a planner may prefer the status index and read every open registration.
@@ -76,11 +77,13 @@ def find_conflicts(keys: matching.Keys, threshold: int, exclude_id: int | None =
                                    (Deal.company_id, keys.company_id)) if value]
     fuzzy = []
     if keys.name_key:
-        shortest, longest = matching.length_band(len(keys.name_key), threshold)
-        fits = func.length(Deal.name_key).between(shortest, longest)
-        fuzzy = [select(Deal.id).where(column == value, fits).order_by(Deal.id.desc()).limit(CANDIDATES)
-                 for column, value in ((Deal.name_head, matching.name_head(keys.name_key)),
-                                       (Deal.name_tail, matching.name_tail(keys.name_key)))]
+        band = matching.length_band(len(keys.name_key), threshold)
+        probes = [(Deal.name_head, matching.name_head(keys.name_key), band),
+                  (Deal.name_tail, matching.name_tail(keys.name_key), band)]
+        probes += [(Deal.name_mid, gram, lengths)
+                   for gram, lengths in matching.mid_probes(keys.name_key, threshold).items()]
+        fuzzy = [select(Deal.id).where(column == value, func.length(Deal.name_key).between(*lengths))
+                 .order_by(Deal.id.desc()).limit(CANDIDATES) for column, value, lengths in probes]
     if not exact and not fuzzy:
         return []
     rows = db.session.execute(select(Deal.id, Deal.name_key, Deal.domain_key, Deal.company_id, Deal.status,
@@ -276,8 +279,7 @@ def register(actor, data: dict, today: date) -> Deal:
                             config.free_mail)
     conflicts = find_conflicts(keys, config.threshold)
     deal = Deal(partner_id=actor.partner_id, registered_by=actor.id, currency=chosen[0][0].currency,
-                name_key=keys.name_key, name_head=matching.name_head(keys.name_key),
-                name_tail=matching.name_tail(keys.name_key), domain_key=keys.domain_key,
+                name_key=keys.name_key, **matching.anchors(keys.name_key), domain_key=keys.domain_key,
                 had_conflict=bool(conflicts), status="submitted", created_at=utcnow(), **fields)
     db.session.add(deal)
     db.session.flush()

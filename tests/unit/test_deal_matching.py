@@ -4,6 +4,8 @@ credit code's check character. Pure functions: no database."""
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from portal.deals import matching
@@ -52,6 +54,15 @@ PAIRS = [
     (("Huawei Technologies Co., Ltd.", "", ""), ("Huawei Technology", "", ""), True, "similar_name"),
     (("Microsoft Corporation", "", ""), ("Mircosoft", "", ""), True, "similar_name"),
     (("Globex International", "", ""), ("Globex Internationl Ltd", "", ""), True, "similar_name"),
+    # near-identical with a typo near both ends: neither the first nor the last characters are shared
+    (("Acme Robotics Industrial", "", ""), ("Acne Robotics Industrail", "", ""), True, "similar_name"),
+    (("Initech Software Solutions", "", ""), ("Intech Software Solution", "", ""), True, "similar_name"),
+    (("Contoso Pharmaceuticals", "", ""), ("Kontoso Pharmaceutical", "", ""), True, "similar_name"),
+    (("中国科学院上海生命科学研究院营养科学研究所", "", ""),
+     ("钟国科学院上海生命科学研究院营养科学研究索", "", ""), True, "similar_name"),
+    (("广州市番禺区大石街道人力资源服务中心", "", ""), ("光州市番禺区大石街道人力资源服务重心", "", ""), True,
+     "similar_name"),  # 88: at the threshold
+    (("深圳市騰訊計算機系統有限公司", "", ""), ("圳市腾讯计算机系统网", "", ""), True, "similar_name"),
     # domains: scheme, www., sub-domains, path, case, e-mail addresses
     (("Acme", "https://www.acme.com/contact", ""), ("Totally Other Name", "ACME.COM", ""), True, "domain"),
     (("Acme", "sales@acme.com", ""), ("Acme Holdings", "http://shop.acme.com/x?y=1", ""), True, "domain"),
@@ -68,6 +79,11 @@ PAIRS = [
     (("北京字节跳动科技", "", ""), ("北京百度网讯科技", "", ""), False, ""),
     (("华为技术有限公司", "", ""), ("华润万家有限公司", "", ""), False, ""),
     (("Acme Robotics", "", VALID_CODE), ("Acme Foods", "", OTHER_CODE), False, ""),
+    # sharing the middle, or a typo at both ends, is not enough: the score decides
+    (("Acne Robotics Industrail", "", ""), ("Acme Foods Industrial", "", ""), False, ""),
+    (("Fabrikam Manufacturing Services", "", ""), ("Fabrikam Logistics Services", "", ""), False, ""),
+    (("深圳市腾讯计算机系统有限公司", "", ""), ("深证市腾讯计算机系通有限公司", "", ""), False, ""),  # 80
+    (("北京市海淀区中关村科技园区管理委员会", "", ""), ("北京市朝阳区望京科技园区管理委员会", "", ""), False, ""),
     # free-mail and public mail domains never make two customers the same
     (("Zhang Trading", "zhang@qq.com", ""), ("Li Electronics", "li@qq.com", ""), False, ""),
     (("Acme Robotics", "bob@gmail.com", ""), ("Initech", "alice@gmail.com", ""), False, ""),
@@ -138,6 +154,57 @@ def test_the_credit_code_check_character_is_validated():
 def test_fuzzy_candidates_share_the_first_or_last_characters_of_the_name():
     a, b = matching.normalise_name("Acme Robotics"), matching.normalise_name("Akme Robotics")
     assert matching.name_tail(a) == matching.name_tail(b) and matching.name_head(a) != matching.name_head(b)
+
+
+BOTH_ENDS = [(a[0], b[0]) for a, b, same, why in PAIRS if why == "similar_name"
+             and matching.name_head(keys_of(*a).name_key) != matching.name_head(keys_of(*b).name_key)
+             and matching.name_tail(keys_of(*a).name_key) != matching.name_tail(keys_of(*b).name_key)]
+
+
+@pytest.mark.parametrize(("a", "b"), BOTH_ENDS)
+def test_a_near_identical_name_with_typos_near_both_ends_is_a_candidate_by_its_middle(a, b):
+    for query, stored in ((a, b), (b, a)):
+        query, stored = matching.normalise_name(query), matching.normalise_name(stored)
+        shortest, longest = matching.mid_probes(query, matching.DEFAULT_THRESHOLD)[matching.name_mid(stored)]
+        assert shortest <= len(stored) <= longest
+
+
+def test_the_table_has_pairs_with_typos_near_both_ends_in_english_and_chinese():
+    assert sum(1 for a, _b in BOTH_ENDS if a.isascii()) >= 3 and sum(1 for a, _b in BOTH_ENDS if not a.isascii()) >= 3
+
+
+def test_the_middle_is_probed_at_every_shift_the_threshold_allows():
+    """Lossless: whatever edits a name carries outside the other's middle four characters, when they stay within
+    the threshold's budget that middle is one of the probed grams, and the other's length is within its band."""
+    rng = random.Random(12)
+    checked = 0
+    for _ in range(3000):
+        threshold = rng.choice([50, 75, 88, 88, 95])
+        stored = "".join(rng.choice("abcdef") for _ in range(rng.randrange(4, 40)))
+        start = matching.mid_start(len(stored))
+        query, cost = list(stored), 0  # insertions, deletions and wrong characters anywhere but in the middle
+        for p in sorted(rng.sample(range(len(stored) + 1), rng.randrange(0, 6)), reverse=True):
+            edit = rng.choice("idw")
+            if edit == "i" and not start < p < start + 4:
+                query.insert(p, rng.choice("xyz"))
+                cost += 1
+            elif edit != "i" and p < len(stored) and not start <= p < start + 4:
+                query[p:p + 1] = [] if edit == "d" else [rng.choice("xyz")]
+                cost += 1 if edit == "d" else 2
+        query = "".join(query)
+        if len(query) < 4 or 100 * cost > (100 - threshold) * (len(query) + len(stored)):
+            continue  # beyond the budget: not near-identical by these edits
+        checked += 1
+        band = matching.mid_probes(query, threshold).get(matching.name_mid(stored))
+        assert band is not None and band[0] <= len(stored) <= band[1], (threshold, query, stored)
+    assert checked > 1500
+
+
+def test_the_middle_is_four_characters_around_the_centre_or_the_whole_short_name():
+    assert [matching.name_mid(key) for key in ("abc", "abcd", "abcde", "abcdef", "acmeroboticsindustrial")] == [
+        "abc", "abcd", "abcd", "bcde", "icsi"]
+    assert matching.anchors("北京字节跳动科技") == {"name_head": "北京字节", "name_mid": "字节跳动",
+                                                   "name_tail": "跳动科技"}
 
 
 @pytest.mark.parametrize("threshold", [50, 75, 88, 95, 100])

@@ -124,13 +124,34 @@ def test_a_near_identical_earlier_customer_is_found_behind_many_newer_names_with
         keys = matching.keys_of(f"Acme Worldwide Industrial Supplies {i:03d}")
         db.session.add(Deal(partner_id=world["second"].id, customer_name=f"Acme Worldwide Industrial Supplies {i:03d}",
                             expected_close=now.date(), created_at=now, name_key=keys.name_key,
-                            name_head=matching.name_head(keys.name_key), name_tail=matching.name_tail(keys.name_key)))
+                            **matching.anchors(keys.name_key)))
     db.session.commit()
     found = service.find_conflicts(matching.keys_of("Acme Robotic"), matching.DEFAULT_THRESHOLD)  # not its last
     assert [(f.deal_id, f.match.reason) for f in found] == [(earlier.id, matching.SIMILAR_NAME)]  # characters
     login(world["me"])
     hint = text(client.get("/deals/hint", query_string={"customer_name": "Acme Robotic"}, headers=HX))
     assert "similar customer may already exist" in hint
+
+
+@pytest.mark.pg
+@pytest.mark.parametrize(("earlier", "later"), [
+    ("Acme Robotics Industrial GmbH", "Acne Robotics Industrail"),
+    ("中国科学院上海生命科学研究院营养科学研究所", "钟国科学院上海生命科学研究院营养科学研究索"),
+])
+def test_a_registration_with_typos_near_both_ends_conflicts_with_the_earlier_similar_name(client, db, login, world,
+                                                                                          earlier, later):
+    from portal.deals import matching, service
+
+    first = factories.deal(world["rival"], earlier, "earlier-customer.com", days_ago=3)
+    factories.deal(world["rival"], "Acme Foods Industrial", "acme-foods.com", days_ago=2)  # shares only a part
+    db.session.commit()
+    login(world["me"])
+    response = register(client, customer_name=later, customer_domain="www.later-customer.cn", contact_email="")
+    assert response.status_code == 303
+    mine = db.session.scalar(select(Deal).where(Deal.partner_id == world["first"].id))
+    assert mine.had_conflict
+    found = service.find_conflicts(service.keys_of(mine), matching.DEFAULT_THRESHOLD, exclude_id=mine.id)
+    assert [(f.deal_id, f.match.reason) for f in found] == [(first.id, matching.SIMILAR_NAME)]
 
 
 def test_closed_registrations_no_longer_count_as_conflicts(client, db, login, world):
