@@ -7,7 +7,7 @@ from character ``max(length // 2 - 2, 0)`` (0-based), four characters (the whole
 SQLite and PostgreSQL both count characters in ``length``/``substr`` and truncate the integer division.
 
 Revision ID: 0100_deal_name_mid
-Revises: 0090_mdf
+Revises: 0095_read_paths
 Create Date: 2026-12-06 10:00:00.000000
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0100_deal_name_mid'
-down_revision = '0090_mdf'
+down_revision = '0095_read_paths'
 branch_labels = None
 depends_on = None
 

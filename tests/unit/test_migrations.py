@@ -68,7 +68,7 @@ def test_registrations_made_before_the_middle_key_get_it_from_their_stored_name(
 
     now = datetime(2026, 11, 1, tzinfo=UTC)
     with app.app_context():
-        downgrade(revision="0090_mdf")
+        downgrade(revision="0095_read_paths")
         with db.engine.begin() as conn:
             partners, deals = (sa.Table(name, sa.MetaData(), autoload_with=conn) for name in ("partners", "deals"))
             conn.execute(partners.insert().values(id=1, name="Keep Ltd", type="reseller", region="EMEA",
@@ -83,7 +83,7 @@ def test_registrations_made_before_the_middle_key_get_it_from_their_stored_name(
         with db.engine.connect() as conn:
             stored = dict(conn.execute(sa.text("SELECT name_key, name_mid FROM deals")).all())
             indexes = {index["name"] for index in sa.inspect(conn).get_indexes("deals")}
-        downgrade(revision="0090_mdf")
+        downgrade(revision="0095_read_paths")
         with db.engine.connect() as conn:
             after_downgrade = {column["name"] for column in sa.inspect(conn).get_columns("deals")}
         db.engine.dispose()
