@@ -13,10 +13,11 @@ created, and each bulk part is skipped when its rows exist, so running the seed 
 from __future__ import annotations
 
 import itertools
+import json
 import random
 from datetime import UTC, date, timedelta
 
-from sqlalchemy import Date, func, insert, select, text, update
+from sqlalchemy import JSON, Date, func, insert, select, text, update
 
 from portal.accounts.models import User
 from portal.accounts.passwords import hash_password
@@ -411,7 +412,8 @@ def insert_rows(model, rows: list[dict]) -> None:
     A Core insert of the table, not the ORM's bulk insert (that one splits the rows into a statement
     per run of rows with the same None columns: thousands of small statements). On SQLite the rows
     go to the driver as tuples with times pre-formatted the way SQLAlchemy stores them (naive UTC
-    text, UTCDateTime + DateTime): SQLAlchemy's per-value bind processing would double the seed's time.
+    text, UTCDateTime + DateTime; JSON as json.dumps text): SQLAlchemy's per-value bind processing would
+    double the seed's time.
     """
     if not rows:
         return
@@ -424,7 +426,9 @@ def insert_rows(model, rows: list[dict]) -> None:
     keys = list(rows[0])
     converters = [_sqlite_converter(table.columns[key].type) for key in keys]
     plain = all(convert is None for convert in converters)
-    sql = f"INSERT INTO {table.name} ({', '.join(keys)}) VALUES ({', '.join('?' * len(keys))})"  # noqa: S608
+    quote = connection.dialect.identifier_preparer.quote  # e.g. quiz_attempts.order, an SQL keyword
+    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(key) for key in keys)}) "  # noqa: S608
+           f"VALUES ({', '.join('?' * len(keys))})")
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start:start + CHUNK]
         if plain:
@@ -441,6 +445,8 @@ def _sqlite_converter(type_):
         return lambda value: f"{value.astimezone(UTC):%Y-%m-%d %H:%M:%S.%f}"
     if isinstance(type_, Date):
         return date.isoformat
+    if isinstance(type_, JSON):
+        return json.dumps
     return None  # ints, text and booleans go to sqlite3 as they are
 
 

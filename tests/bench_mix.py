@@ -4,7 +4,7 @@ Every page is read by many signed-in people of the large seed — partner users 
 every tier, the admin and the channel team — in English and Chinese, over pages 1–20 of their lists, with
 the filters people use, and the catalogue with more than fifty search terms: common words and rare model
 numbers, English and Chinese. Drawn from the instance's own database with fixed seeds, so two runs on one
-instance send the same requests.
+instance send the same requests. The partner programs' pages (enablement, deals, MDF): tests/bench_mix_programs.py.
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ class Visit:
 
 def mixes(db_file: Path) -> dict[str, list[Visit]]:
     """Page name → its visits."""
+    from tests import bench_mix_programs  # it builds on this module's helpers
+
     with sqlite3.connect(f"file:{db_file}?mode=ro", uri=True) as conn:
         people = _People(conn)
         return {
@@ -49,6 +51,7 @@ def mixes(db_file: Path) -> dict[str, list[Visit]]:
             "rebates": _rebates(people),
             "rebate statements": _rebate_statements(conn, people),
             "rebate programs": _rebate_programs(people),
+            **bench_mix_programs.mixes(conn, people),  # enablement, deals, MDF
         }
 
 

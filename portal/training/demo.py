@@ -3,7 +3,8 @@
 A published course with two lessons and a three-question quiz, a certification requiring it, Northwind's two
 people certified (Gold needs two: Northwind keeps it; Ben's certificate expires within 30 days, so the daily job
 reminds him), Chen of Eastwind certified too (Eastwind needs one more for Gold), a draft course, library
-resources (links) for everyone and for distributors only, and a pinned announcement.
+resources (links) for everyone and for distributors only, and a pinned announcement. The large scale adds the
+bulk part of ``portal.training.demo_large`` (skipped on its own when present).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from portal.announcements.models import Announcement
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.resources.models import Resource, ResourceVersion
+from portal.training import demo_large
 from portal.training.models import (
     Attempt,
     Certificate,
@@ -57,8 +59,14 @@ HOLDERS = {"anna@northwind.demo.test": 30, "ben@northwind.demo.test": 350, "chen
 
 
 def seed(scale: str = "small") -> str:
-    if db.session.scalar(select(Course.id).where(Course.title == COURSE)) is not None:
-        return ""
+    """The small demo once; at the large scale also the bulk part, with its own check (an instance seeded at
+    large scale before the bulk part existed gets it on the next run)."""
+    if db.session.scalar(select(Course.id).where(Course.title == COURSE)) is None:
+        _small()
+    return demo_large.seed() if scale == "large" else ""
+
+
+def _small() -> None:
     now = utcnow()
     trainer = db.session.scalar(select(User).where(User.email == "trainer@demo.test"))
     course = Course(title=COURSE, summary="Find, size and sell industrial routers.", level="beginner",
@@ -107,4 +115,3 @@ def seed(scale: str = "small") -> str:
                                 body="The **spring 2027** campaign kit is in the resource library. "
                                      "Certified people count toward your tier: take the course!"))
     db.session.flush()
-    return ""  # like the lifecycle's demo: rows only, nothing to report at the small scale

@@ -24,6 +24,7 @@ from portal.deals.models import Deal
 from portal.notifications.models import Notification, OutboxMessage
 from portal.orders.models import Credit, CreditLine, Order, OrderEvent, OrderLine, ReturnLine, ReturnRequest
 from portal.partners.models import Partner
+from portal.training import demo_large as training_demo_large
 
 ACCOUNTS = {
     "admin@demo.test": ("admin", None),
@@ -176,6 +177,10 @@ def small_volume(monkeypatch):
     monkeypatch.setattr(demo, "LARGE_DEMO_ORDERS", {"Northwind Trading": 120, "东风贸易有限公司 (Eastwind)": 30})
     monkeypatch.setattr(demo, "LARGE_QUEUE", 25)
     monkeypatch.setattr(deals_demo, "LARGE_DEALS", 300)
+    monkeypatch.setattr(training_demo_large, "LARGE_COURSES", 24)
+    monkeypatch.setattr(training_demo_large, "LARGE_CERTIFICATIONS", 6)
+    monkeypatch.setattr(training_demo_large, "LARGE_RESOURCES", 40)
+    monkeypatch.setattr(training_demo_large, "LARGE_ENROLMENTS", 400)
 
 
 def test_the_large_seed_adds_its_volume_once(db, small_volume):
