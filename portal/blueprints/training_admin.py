@@ -251,16 +251,21 @@ def _days() -> int:
     return {"30": 30, "60": 60, "90": 90}.get(request.args.get("days", "30"), 30)
 
 
+SHOWN = 50  # rows of a long tracking table on the page
+
+
 @bp.get("/reports")
 @require(Permission.VIEW_TRAINING_REPORTS)
 @conditional(Course, Enrolment, LessonCompletion, Attempt, Feedback, Certificate, Certification, Partner, User,
              per_minute=True)
 def reports_page():
+    """The tracking tables; the long ones show their first ``SHOWN`` rows (one more is read to know there are
+    more), their CSV exports have every row."""
     days = _days()
     return render("training_admin/reports.html", courses=reports.course_stats(current_user),
-                  partners=reports.certified_by_partner(current_user, utcnow()),
-                  expiring=service.expiring(current_user, days), days=days,
-                  feedback=reports.feedback_rows(current_user))
+                  partners=reports.certified_by_partner(current_user, utcnow(), limit=SHOWN + 1),
+                  expiring=service.expiring(current_user, days, limit=SHOWN + 1), days=days,
+                  feedback=reports.feedback_rows(current_user, limit=SHOWN + 1), shown=SHOWN)
 
 
 @bp.get("/reports/<any(courses, partners, expiring, feedback):table>.csv")

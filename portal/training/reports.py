@@ -84,15 +84,16 @@ def course_stats(actor) -> list[CourseStats]:
             for i, t, s, n, done, takers, passers, avg, rating, count in rows]
 
 
-def certified_by_partner(actor, at: datetime) -> list[tuple[int, str, int, int]]:
-    """(partner id, name, certified people now, valid certificates now) for partners with any, most first."""
+def certified_by_partner(actor, at: datetime, limit: int | None = None) -> list[tuple[int, str, int, int]]:
+    """(partner id, name, certified people now, valid certificates now) for partners with any, most first (the
+    first ``limit``; all of them for the CSV)."""
     _check(actor)
     rows = db.session.execute(
         select(Partner.id, Partner.name, func.count(distinct(Certificate.user_id)), func.count(Certificate.id))
         .join(Certificate, Certificate.partner_id == Partner.id).join(User, User.id == Certificate.user_id)
         .where(valid_at(at), User.active.is_(True), partner_scope(actor, Partner.id))
         .group_by(Partner.id, Partner.name).order_by(func.count(distinct(Certificate.user_id)).desc(), Partner.name)
-        .limit(500))
+        .limit(limit))
     return [tuple(r) for r in rows]
 
 

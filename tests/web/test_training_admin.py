@@ -202,6 +202,31 @@ def test_tracking_shows_certified_people_per_partner_feedback_and_expiry_in_30_6
     assert "Bob Later" not in client.get("/training/reports/expiring.csv?days=30").get_data(as_text=True)
 
 
+def test_long_tracking_tables_show_their_first_50_rows_and_the_csv_has_every_one(client, db, trainer, monkeypatch):
+    from datetime import timedelta
+
+    from portal.blueprints import training_admin
+
+    monkeypatch.setattr(training_admin, "SHOWN", 3)  # 4 partners with certified people, 4 expiring soon
+    course = factories.course(title="Shown course")
+    cert = factories.certification([course], name="Shown Associate", months=12)
+    soon = factories.utcnow() - timedelta(days=350)
+    for n in range(4):
+        person = factories.partner_user(factories.PartnerFactory(name=f"Shown Partner {n}"), name=f"Holder {n}")
+        factories.certificate(person, cert, issued_at=soon + timedelta(days=n))
+    db.session.commit()
+    page = client.get("/training/reports").get_data(as_text=True)
+    partners = page.split('id="partner-stats"', 1)[1].split("</section>", 1)[0]
+    expiring = page.split('id="expiring"', 1)[1].split("</section>", 1)[0]
+    assert partners.count("Shown Partner") == 3 and "The first 3 are shown; the CSV export has all of them." in partners
+    assert [h for h in ("Holder 0", "Holder 1", "Holder 2", "Holder 3") if h in expiring] == ["Holder 0", "Holder 1",
+                                                                                           "Holder 2"]
+    assert "the CSV export has all of them" in expiring
+    csv = client.get("/training/reports/expiring.csv").get_data(as_text=True)
+    assert all(f"Holder {n}" in csv for n in range(4))
+    assert client.get("/training/reports/partners.csv").get_data(as_text=True).count("Shown Partner") == 4
+
+
 def switch(client, login, user) -> None:
     """Sign out, then in as ``user``."""
     client.post("/logout")
