@@ -22,6 +22,7 @@ class Deal(db.Model):
     __table_args__ = (
         CheckConstraint("estimated_value_cents >= 0", name="deal_value_not_negative"),
         Index("ix_deals_partner_created", "partner_id", "created_at", "id"),  # my deals, newest first
+        Index("ix_deals_partner_status_protection", "partner_id", "status", "protection_ends_at"),  # ... protected
         Index("ix_deals_status_created", "status", "created_at", "id"),  # the review queue, oldest first
         Index("ix_deals_status_protection", "status", "protection_ends_at"),  # the daily expiry job
         # the conflict check: equality on each key (never a scan)

@@ -1,4 +1,4 @@
-"""The indexes behind read paths that a realistic bench mix found slow (migration 0095): the statements the
+"""The indexes behind read paths that a realistic bench mix found slow (migrations 0095 and 0105): the statements the
 pages build are answered from them. SQLite's plans are checked (its planner has no statistics, so the index
 must fit the query); on PostgreSQL the indexes exist as declared."""
 
@@ -45,3 +45,14 @@ def test_the_read_path_indexes_exist_and_the_adjustments_index_skips_order_lines
     assert "partner_id,lowerentity_type,at,id" in defined["ix_audit_entries_partner_type_at"]
     assert "partner_id,status,created_at,id" in defined["ix_orders_partner_status_created"]
     assert "whereadjusts_idisnotnull" in defined["ix_rebate_statement_lines_adjusts_id"]
+    assert "course_id,partner_id,completed_at" in defined["ix_enrolments_course_stats"]
+    assert "course_id,user_id,passed,score,partner_id,submitted_at" in defined["ix_quiz_attempts_course_stats"]
+    assert "partner_id,status,protection_ends_at" in defined["ix_deals_partner_status_protection"]
+
+
+def test_a_partners_protected_deals_read_the_partner_status_and_protection_index(db):
+    from portal.deals import service as deals
+
+    user = factories.partner_user()
+    stmt = deals.list_deals(user, deals.Filters(expiry="protected"))
+    assert "ix_deals_partner_status_protection (partner_id=? AND status=? AND protection_ends_at>?)" in _plan(db, stmt)
