@@ -79,6 +79,7 @@ def test_the_admin_edits_a_ladder_calculates_and_approves_and_the_partner_sees_t
     expect(_preview_row(page).locator("td").nth(2)).to_have_text("$180.00")
     page.get_by_role("button", name="Add a rung").click()
     expect(page.get_by_label("Threshold of rung 5", exact=True)).to_be_visible()
+    expect(page.locator(".htmx-request, .htmx-settling")).to_have_count(0)  # the new rung is in place: type
     page.get_by_label("Threshold of rung 5", exact=True).fill("20000")
     expect(page.locator("#rung-rate-4-error")).to_be_visible()  # the rate is still missing
     page.get_by_label("Rate of rung 5 in percent", exact=True).fill("12")
