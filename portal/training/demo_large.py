@@ -39,7 +39,7 @@ from portal.training.models import (
     Option,
     Question,
 )
-from portal.training.service import NUMBER_ALPHABET, add_months
+from portal.training.service import add_months, certificate_number
 
 LARGE_COURSES = 120
 LARGE_CERTIFICATIONS = 30
@@ -238,10 +238,10 @@ def _resources(rng: random.Random, now: datetime, trainer: int | None, types: li
 
 
 def _certificate_number(rng: random.Random, taken: set[str]) -> str:
-    """CERT-XXXXX-XXXXX like service.new_number, from the seeded RNG, unique among ``taken`` (no query each)."""
+    """A certificate number as service.new_number writes it, from the seeded RNG, unique among ``taken`` (no
+    query each)."""
     while True:
-        raw = "".join(rng.choices(NUMBER_ALPHABET, k=10))
-        number = f"CERT-{raw[:5]}-{raw[5:]}"
+        number = certificate_number(rng.choice)
         if number not in taken:
             taken.add(number)
             return number

@@ -152,11 +152,16 @@ def save_certification(actor, data: dict, certification_id: int | None = None) -
 
 # --- awarding ------------------------------------------------------------------------------------------
 
+def certificate_number(draw) -> str:
+    """CERT-XXXXX-XXXXX from ten characters of ``NUMBER_ALPHABET``, each ``draw(NUMBER_ALPHABET)``."""
+    raw = "".join(draw(NUMBER_ALPHABET) for _ in range(10))
+    return f"CERT-{raw[:5]}-{raw[5:]}"
+
+
 def new_number() -> str:
     """A certificate number nobody holds: CERT-XXXXX-XXXXX (32^10 possibilities, checked for a clash)."""
     while True:
-        raw = "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(10))
-        number = f"CERT-{raw[:5]}-{raw[5:]}"
+        number = certificate_number(secrets.choice)
         if db.session.scalar(select(Certificate.id).where(Certificate.number == number)) is None:
             return number
 
