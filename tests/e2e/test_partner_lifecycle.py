@@ -22,6 +22,8 @@ DESKTOP = {"width": 1280, "height": 900}
 
 
 def _score(page, scores: list[int]) -> None:
+    # locator.all() does not wait: the scorecard must be on the page before its fieldsets are listed
+    expect(page.locator("fieldset.score-choice")).to_have_count(len(scores))
     for fieldset, value in zip(page.locator("fieldset.score-choice").all(), scores, strict=True):
         fieldset.get_by_label(str(value), exact=True).check()
     page.get_by_role("button", name="Save my scores").click()
@@ -73,6 +75,7 @@ def test_an_applicant_applies_two_reviewers_score_the_admin_approves_and_the_par
     sign_in(page, "manager@demo.test")
     visit(page, "/applications/?sort=newest")
     page.get_by_role("link", name=number).click()
+    expect(page.locator("h1")).to_have_text("Lotus Networks Ltd")
     _score(page, [5, 4, 4, 3])
     expect(page.locator("table.scorecard")).to_contain_text("Average of 2 reviewers")
     expect(page.locator("td.average")).to_have_text("77.0")
