@@ -84,7 +84,7 @@ system-deps:
 	fi
 
 lint: install-test
-	$(BIN)/ruff check portal jobs tests wsgi.py
+	$(BIN)/ruff check portal jobs tests migrations wsgi.py
 
 # Exit code 5 (no tests collected) is a failure here, like any other non-zero code.
 test: install-test system-deps lint
