@@ -83,15 +83,24 @@ def _certificates(people: _People) -> list[Visit]:
 
 
 def _training(people: _People) -> list[Visit]:
-    """The authors' courses with their enrolments, completion and pass rates."""
-    return [_visit(people, AUTHORS[n % len(AUTHORS)], "/training/", {}) for n in range(VISITS_PER_PAGE)]
+    """The authors' courses with their enrolments, completion and pass rates (120 courses: pages 1–3)."""
+    rng = random.Random(4112)
+    return [_visit(people, AUTHORS[n % len(AUTHORS)], "/training/", {"page": rng.choice([1, 1, 2, 3])})
+            for n in range(VISITS_PER_PAGE)]
 
 
 def _training_reports(people: _People) -> list[Visit]:
-    """Tracking: course and partner figures, certificates expiring within 30, 60 or 90 days, feedback."""
+    """Tracking, a table at a time: course figures, certified people per partner, certificates expiring within
+    30, 60 or 90 days, feedback; pages 1–3."""
     rng = random.Random(4113)
-    return [_visit(people, AUTHORS[n % len(AUTHORS)], "/training/reports",
-                   {"days": rng.choice(["", "", "60", "90"])}) for n in range(VISITS_PER_PAGE)]
+    visits = []
+    for n in range(VISITS_PER_PAGE):
+        table = rng.choice(["", "", "partners", "expiring", "feedback"])
+        args = {"table": table, "page": rng.choice([1, 1, 2, 3])}
+        if table == "expiring":
+            args["days"] = rng.choice(["", "60", "90"])
+        visits.append(_visit(people, AUTHORS[n % len(AUTHORS)], "/training/reports", args))
+    return visits
 
 
 def _deals(people: _People) -> list[Visit]:

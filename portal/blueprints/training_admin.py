@@ -13,6 +13,7 @@ from portal.catalogue.models import Tier
 from portal.core import csv as csv_file
 from portal.core.forms import status, submit
 from portal.core.htmx import redirect_to, render
+from portal.core.pagination import Page, page_number
 from portal.core.permissions import Permission, require
 from portal.core.time import utcnow
 from portal.extensions import db
@@ -52,11 +53,16 @@ def _course_form(course: Course | None = None) -> CourseForm:
     return form
 
 
+SHOWN = 50  # rows of a page of courses or of a tracking table
+
+
 @bp.get("/")
 @require(Permission.MANAGE_COURSES)
 @conditional(Course, Lesson, Enrolment, Attempt, Feedback)
 def index():
-    return render("training_admin/index.html", rows=reports.course_stats(current_user))
+    number = page_number()
+    rows = reports.course_stats(current_user, limit=SHOWN + 1, offset=(number - 1) * SHOWN)
+    return render("training_admin/index.html", page=Page.of(rows, number, SHOWN))
 
 
 @bp.route("/courses/new", methods=["GET", "POST"])
@@ -251,7 +257,7 @@ def _days() -> int:
     return {"30": 30, "60": 60, "90": 90}.get(request.args.get("days", "30"), 30)
 
 
-SHOWN = 50  # rows of a long tracking table on the page
+TABLES = ("courses", "partners", "expiring", "feedback")  # the tracking page's tabs, each with its CSV
 
 
 @bp.get("/reports")
@@ -259,13 +265,21 @@ SHOWN = 50  # rows of a long tracking table on the page
 @conditional(Course, Enrolment, LessonCompletion, Attempt, Feedback, Certificate, Certification, Partner, User,
              per_minute=True)
 def reports_page():
-    """The tracking tables; the long ones show their first ``SHOWN`` rows (one more is read to know there are
-    more), their CSV exports have every row."""
-    days = _days()
-    return render("training_admin/reports.html", courses=reports.course_stats(current_user),
-                  partners=reports.certified_by_partner(current_user, utcnow(), limit=SHOWN + 1),
-                  expiring=service.expiring(current_user, days, limit=SHOWN + 1), days=days,
-                  feedback=reports.feedback_rows(current_user, limit=SHOWN + 1), shown=SHOWN)
+    """One tracking table at a time (``table``; an unknown one shows the courses), a page of ``SHOWN`` rows;
+    its CSV export has every row."""
+    table = request.args.get("table", "courses")
+    table = table if table in TABLES else "courses"
+    number, days, now = page_number(), _days(), utcnow()
+    cut = {"limit": SHOWN + 1, "offset": (number - 1) * SHOWN}
+    if table == "courses":
+        rows = reports.course_stats(current_user, **cut)
+    elif table == "partners":
+        rows = reports.certified_by_partner(current_user, now, **cut)
+    elif table == "expiring":
+        rows = service.expiring(current_user, days, now, **cut)
+    else:
+        rows = reports.feedback_rows(current_user, **cut)
+    return render("training_admin/reports.html", table=table, page=Page.of(rows, number, SHOWN), days=days)
 
 
 @bp.get("/reports/<any(courses, partners, expiring, feedback):table>.csv")

@@ -43,8 +43,8 @@ def in_progress(actor) -> list[tuple[int, str, int, int]]:
 
 def dashboard_panel(actor) -> Panel | None:
     if actor.can(Permission.VIEW_TRAINING_REPORTS) and actor.can(Permission.MANAGE_COURSES):
-        stats = sorted(reports.course_stats(actor), key=lambda c: (-c.enrolments, c.title))[:PANEL_ROWS]
-        return Panel("trainer", courses=stats, expiring=service.expiring(actor, SOON_DAYS, limit=PANEL_ROWS))
+        return Panel("trainer", courses=reports.course_stats(actor, limit=PANEL_ROWS, busiest=True),
+                     expiring=service.expiring(actor, SOON_DAYS, limit=PANEL_ROWS))
     if actor.can(Permission.TAKE_COURSES):
         held = [h for h in service.my_certificates(actor, utcnow())][:PANEL_ROWS]
         return Panel("learner", in_progress=in_progress(actor), held=held)

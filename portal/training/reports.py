@@ -59,24 +59,39 @@ class CourseStats:
         return percent(self.passers, self.takers)
 
 
-def course_stats(actor) -> list[CourseStats]:
-    """Every course with its figures, in one statement (the enrolments and attempts in the actor's scope)."""
+def course_stats(actor, limit: int | None = None, offset: int = 0, busiest: bool = False) -> list[CourseStats]:
+    """Courses with their figures (the enrolments and attempts in the actor's scope), in one statement: by title,
+    or with ``busiest`` most enrolments first; ``limit``/``offset`` cut the list of courses before any figure
+    is counted, so a page of courses counts only its own enrolments and attempts."""
     _check(actor)
+    order = (Course.title, Course.id)
+    shown = select(Course.id)
+    if busiest:
+        enrolments = (select(func.count(Enrolment.id)).where(Enrolment.course_id == Course.id,
+                                                            partner_scope(actor, Enrolment.partner_id))
+                      .correlate(Course).scalar_subquery())
+        shown = shown.order_by(enrolments.desc(), *order)
+    else:
+        shown = shown.order_by(*order)
+    shown = shown.limit(limit).offset(offset)
     enrolled = (select(Enrolment.course_id, func.count(Enrolment.id).label("n"),
                        func.count(Enrolment.completed_at).label("done"))
-                .where(partner_scope(actor, Enrolment.partner_id)).group_by(Enrolment.course_id).subquery())
+                .where(Enrolment.course_id.in_(shown), partner_scope(actor, Enrolment.partner_id))
+                .group_by(Enrolment.course_id).subquery())
     tried = (select(Attempt.course_id, func.count(distinct(Attempt.user_id)).label("takers"),
                     func.count(distinct(case((Attempt.passed.is_(True), Attempt.user_id)))).label("passers"),
                     func.avg(Attempt.score).label("avg"))
-             .where(Attempt.submitted_at.is_not(None), partner_scope(actor, Attempt.partner_id))
+             .where(Attempt.course_id.in_(shown), Attempt.submitted_at.is_not(None),
+                    partner_scope(actor, Attempt.partner_id))
              .group_by(Attempt.course_id).subquery())
     rated = (select(Feedback.course_id, func.avg(Feedback.rating).label("avg"), func.count(Feedback.id).label("n"))
-             .group_by(Feedback.course_id).subquery())
+             .where(Feedback.course_id.in_(shown)).group_by(Feedback.course_id).subquery())
     rows = db.session.execute(
         select(Course.id, Course.title, Course.status, enrolled.c.n, enrolled.c.done, tried.c.takers,
                tried.c.passers, tried.c.avg, rated.c.avg, rated.c.n)
         .outerjoin(enrolled, enrolled.c.course_id == Course.id).outerjoin(tried, tried.c.course_id == Course.id)
-        .outerjoin(rated, rated.c.course_id == Course.id).order_by(Course.title, Course.id))
+        .outerjoin(rated, rated.c.course_id == Course.id).where(Course.id.in_(shown))
+        .order_by(*((func.coalesce(enrolled.c.n, 0).desc(),) if busiest else ()), *order))
     one = Decimal("0.1")
     return [CourseStats(i, t, s, n or 0, done or 0, takers or 0, passers or 0,
                         Decimal(str(avg)).quantize(one, ROUND_HALF_UP) if avg is not None else None,
@@ -84,27 +99,29 @@ def course_stats(actor) -> list[CourseStats]:
             for i, t, s, n, done, takers, passers, avg, rating, count in rows]
 
 
-def certified_by_partner(actor, at: datetime, limit: int | None = None) -> list[tuple[int, str, int, int]]:
-    """(partner id, name, certified people now, valid certificates now) for partners with any, most first (the
-    first ``limit``; all of them for the CSV)."""
+def certified_by_partner(actor, at: datetime, limit: int | None = None,
+                         offset: int = 0) -> list[tuple[int, str, int, int]]:
+    """(partner id, name, certified people now, valid certificates now) for partners with any, most first (a
+    page of them: ``limit`` from ``offset``; all of them for the CSV)."""
     _check(actor)
     rows = db.session.execute(
         select(Partner.id, Partner.name, func.count(distinct(Certificate.user_id)), func.count(Certificate.id))
         .join(Certificate, Certificate.partner_id == Partner.id).join(User, User.id == Certificate.user_id)
         .where(valid_at(at), User.active.is_(True), partner_scope(actor, Partner.id))
-        .group_by(Partner.id, Partner.name).order_by(func.count(distinct(Certificate.user_id)).desc(), Partner.name)
-        .limit(limit))
+        .group_by(Partner.id, Partner.name)
+        .order_by(func.count(distinct(Certificate.user_id)).desc(), Partner.name, Partner.id)
+        .limit(limit).offset(offset))
     return [tuple(r) for r in rows]
 
 
-def feedback_rows(actor, limit: int = 100) -> list[tuple[str, str, int, str, datetime]]:
-    """The latest feedback: (course, person, rating, comment, when)."""
+def feedback_rows(actor, limit: int = 100, offset: int = 0) -> list[tuple[str, str, int, str, datetime]]:
+    """The latest feedback, newest first: (course, person, rating, comment, when)."""
     _check(actor)
     rows = db.session.execute(
         select(Course.title, User.name, Feedback.rating, Feedback.comment, Feedback.created_at)
         .join(Course, Course.id == Feedback.course_id).join(User, User.id == Feedback.user_id)
         .where(partner_scope(actor, User.partner_id))
-        .order_by(Feedback.created_at.desc(), Feedback.id.desc()).limit(limit))
+        .order_by(Feedback.created_at.desc(), Feedback.id.desc()).limit(limit).offset(offset))
     return [tuple(r) for r in rows]
 
 

@@ -307,9 +307,10 @@ def send_reminders(at: datetime) -> int:
     return len(rows)
 
 
-def expiring(actor, days: int, at: datetime | None = None, limit: int | None = None) -> list[tuple[Held, str]]:
+def expiring(actor, days: int, at: datetime | None = None, limit: int | None = None,
+             offset: int = 0) -> list[tuple[Held, str]]:
     """Training staff: certificates valid now that expire within ``days`` days, soonest first, with the
-    holder's company (the first ``limit``; all of them for the CSV)."""
+    holder's company (a page of them: ``limit`` from ``offset``; all of them for the CSV)."""
     if not actor.can(Permission.VIEW_TRAINING_REPORTS):
         raise Forbidden(_("You do not have permission to do that."))
     at = at or utcnow()
@@ -319,7 +320,7 @@ def expiring(actor, days: int, at: datetime | None = None, limit: int | None = N
         .join(Partner, Partner.id == Certificate.partner_id)
         .where(valid_at(at), Certificate.expires_at <= at + timedelta(days=days),
                partner_scope(actor, Certificate.partner_id))
-        .order_by(Certificate.expires_at, Certificate.id).limit(limit))
+        .order_by(Certificate.expires_at, Certificate.id).limit(limit).offset(offset))
     return [(Held(c, name, status_at(c, at)), partner) for c, name, partner in rows]
 
 

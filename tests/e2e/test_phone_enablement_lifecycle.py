@@ -76,8 +76,9 @@ def test_a_trainers_pages_fit_a_phone(page, live_server):
     fits(page)
     follow_first(page, "#lessons a[href^='/training/lessons/']", r"/training/lessons/\d+$")
     for path in ("/training/courses/new", "/training/certifications/", "/training/certifications/new",
-                 "/training/reports", "/training/reports?days=90", "/resources/", "/resources/new",
-                 "/announcements/", "/announcements/new"):
+                 "/training/reports", "/training/reports?table=partners", "/training/reports?table=expiring&days=90",
+                 "/training/reports?table=feedback", "/resources/", "/resources/new", "/announcements/",
+                 "/announcements/new"):
         visit_fits(page, path)
 
 

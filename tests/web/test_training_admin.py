@@ -188,21 +188,21 @@ def test_tracking_shows_certified_people_per_partner_feedback_and_expiry_in_30_6
     factories.certificate(bob, cert, issued_at=year_ago + timedelta(days=75))  # in about 75 days
     db.session.add(Feedback(course_id=course.id, user_id=ann.id, rating=2, comment="Too short"))
     db.session.commit()
-    page = client.get("/training/reports").get_data(as_text=True)
-    assert "North Windows</td><td data-label=\"Certified people\">2</td>" in page
-    assert "Too short" in page
-    expiring = page.split('id="expiring"', 1)[1].split("</section>", 1)[0]
+    partners = client.get("/training/reports?table=partners").get_data(as_text=True)
+    assert "North Windows</td><td data-label=\"Certified people\">2</td>" in partners
+    assert "Too short" in client.get("/training/reports?table=feedback").get_data(as_text=True)
+    expiring = client.get("/training/reports?table=expiring").get_data(as_text=True)
     assert "Ann Soon" in expiring and "Bob Later" not in expiring
-    sixty = client.get("/training/reports?days=60").get_data(as_text=True).split('id="expiring"', 1)[1]
-    assert "Bob Later" not in sixty.split("</section>", 1)[0]
-    ninety = client.get("/training/reports?days=90").get_data(as_text=True).split('id="expiring"', 1)[1]
-    assert {"Ann Soon", "Bob Later"} <= set(re.findall(r"(Ann Soon|Bob Later)", ninety.split("</section>", 1)[0]))
+    assert "Bob Later" not in client.get("/training/reports?table=expiring&days=60").get_data(as_text=True)
+    ninety = client.get("/training/reports?table=expiring&days=90").get_data(as_text=True)
+    assert "Ann Soon" in ninety and "Bob Later" in ninety
+    assert "Ann Soon" not in partners  # one table at a time
     csv = client.get("/training/reports/expiring.csv?days=90").get_data(as_text=True)
     assert "Ann Soon" in csv and "Bob Later" in csv
     assert "Bob Later" not in client.get("/training/reports/expiring.csv?days=30").get_data(as_text=True)
 
 
-def test_long_tracking_tables_show_their_first_50_rows_and_the_csv_has_every_one(client, db, trainer, monkeypatch):
+def test_tracking_tables_come_in_pages_and_the_csv_has_every_row(client, db, trainer, monkeypatch):
     from datetime import timedelta
 
     from portal.blueprints import training_admin
@@ -215,16 +215,42 @@ def test_long_tracking_tables_show_their_first_50_rows_and_the_csv_has_every_one
         person = factories.partner_user(factories.PartnerFactory(name=f"Shown Partner {n}"), name=f"Holder {n}")
         factories.certificate(person, cert, issued_at=soon + timedelta(days=n))
     db.session.commit()
-    page = client.get("/training/reports").get_data(as_text=True)
-    partners = page.split('id="partner-stats"', 1)[1].split("</section>", 1)[0]
-    expiring = page.split('id="expiring"', 1)[1].split("</section>", 1)[0]
-    assert partners.count("Shown Partner") == 3 and "The first 3 are shown; the CSV export has all of them." in partners
-    assert [h for h in ("Holder 0", "Holder 1", "Holder 2", "Holder 3") if h in expiring] == ["Holder 0", "Holder 1",
-                                                                                           "Holder 2"]
-    assert "the CSV export has all of them" in expiring
+
+    def shown(url: str, names: list[str]) -> list[str]:
+        page = client.get(url).get_data(as_text=True)
+        return [name for name in names if name in page]
+
+    holders = [f"Holder {n}" for n in range(4)]
+    assert shown("/training/reports?table=expiring", holders) == holders[:3]
+    assert shown("/training/reports?table=expiring&page=2", holders) == holders[3:]
+    first = client.get("/training/reports?table=expiring").get_data(as_text=True)
+    assert 'href="/training/reports?page=2&amp;table=expiring&amp;days=30" rel="next"' in first
+    partners = [f"Shown Partner {n}" for n in range(4)]
+    assert len(shown("/training/reports?table=partners", partners)) == 3
+    assert len(shown("/training/reports?table=partners&page=2", partners)) == 1
     csv = client.get("/training/reports/expiring.csv").get_data(as_text=True)
-    assert all(f"Holder {n}" in csv for n in range(4))
+    assert all(h in csv for h in holders)
     assert client.get("/training/reports/partners.csv").get_data(as_text=True).count("Shown Partner") == 4
+
+
+def test_the_course_list_and_tracking_count_each_page_of_courses_right(client, db, trainer, monkeypatch):
+    from portal.blueprints import training_admin
+    from portal.training.models import Enrolment
+
+    monkeypatch.setattr(training_admin, "SHOWN", 2)
+    courses = [factories.course(title=f"Paged course {n}") for n in range(3)]
+    for n, course in enumerate(courses):  # course n has n + 1 enrolments
+        for _ in range(n + 1):
+            person = factories.partner_user()
+            db.session.add(Enrolment(course_id=course.id, user_id=person.id, partner_id=person.partner_id))
+    db.session.commit()
+    titles = [c.title for c in courses]
+    for url in ("/training/", "/training/reports", "/training/reports?table=nonsense"):
+        first, second = (client.get(f"{url}{'&' if '?' in url else '?'}page={n}").get_data(as_text=True)
+                         for n in (1, 2))
+        assert [t for t in titles if t in first] == titles[:2] and [t for t in titles if t in second] == titles[2:]
+        assert re.search(r"Paged course 2</(a|td)>.*?>3</td>", second, re.S)  # its own 3 enrolments
+        assert 'rel="next"' in first and 'rel="prev"' in second
 
 
 def switch(client, login, user) -> None:

@@ -44,6 +44,21 @@ def test_a_trainers_first_screen_shows_courses_with_enrolments_and_pass_rates_an
     assert html.count("Panel Associate") == 1 and f"{soon.holder_name} (" in html
 
 
+def test_the_trainers_panel_shows_the_courses_with_most_enrolments_first(client, db, login):
+    from portal.training.dashboard import PANEL_ROWS
+
+    courses = [factories.course(title=f"Busy {chr(65 + n)}") for n in range(PANEL_ROWS + 1)]
+    for n, course in enumerate(courses):  # "Busy A" has 1 enrolment, the last one PANEL_ROWS + 1
+        for _ in range(n + 1):
+            person = factories.partner_user()
+            db.session.add(Enrolment(course_id=course.id, user_id=person.id, partner_id=person.partner_id))
+    db.session.commit()
+    login(factories.vendor(role=Role.TRAINER))
+    html = panel(client.get("/").get_data(as_text=True), "training-panel")
+    shown = re.findall(r"(Busy [A-Z])</a></td><td[^>]*>(\d+)</td>", html)
+    assert shown == [(c.title, str(n + 1)) for n, c in reversed(list(enumerate(courses)))][:PANEL_ROWS]
+
+
 def test_a_partners_first_screen_shows_courses_in_progress_and_certifications_with_their_expiry(client, db, login):
     person = factories.partner_user(name="Pia Partner")
     going = factories.course(title="Half done course")
