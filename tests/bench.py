@@ -267,7 +267,7 @@ def targets_for(db_file: Path) -> list[Target]:
              ("courses", "courses", 'id="results"'), ("resources", "resources", 'id="results"'),
              ("certificates", "certificates", 'id="main"'),  # no list id: a learner may hold none
              ("training", "training", 'class="training-courses"'),
-             ("training reports", "training reports", 'id="course-stats"'),
+             ("training reports", "training reports", 'id="results"'),
              ("deals", "deals", 'id="results"'), ("deal review", "deal review", 'id="results"'),
              ("mdf requests", "mdf requests", 'id="results"'), ("mdf budgets", "mdf budgets", 'id="results"')]
     revalidated = [visit for _name, key, _expect in pages if key not in NOT_REVALIDATED
