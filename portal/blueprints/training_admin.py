@@ -62,7 +62,8 @@ SHOWN = 50  # rows of a page of courses or of a tracking table
 def index():
     number = page_number()
     rows = reports.course_stats(current_user, limit=SHOWN + 1, offset=(number - 1) * SHOWN)
-    return render("training_admin/index.html", page=Page.of(rows, number, SHOWN))
+    statuses = {key: str(label) for key, label in courses.STATUSES.items()}  # translated once, not once a row
+    return render("training_admin/index.html", page=Page.of(rows, number, SHOWN), statuses=statuses)
 
 
 @bp.route("/courses/new", methods=["GET", "POST"])

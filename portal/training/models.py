@@ -166,6 +166,8 @@ class Certificate(db.Model):
     __table_args__ = (
         CheckConstraint("expires_at > issued_at", name="period_order"),
         Index("ix_certificates_partner_period", "partner_id", "issued_at", "expires_at"),
+        # the certified people per partner (training.reports.certified_by_partner) from the index alone
+        Index("ix_certificates_partner_holders", "partner_id", "user_id", "status", "issued_at", "expires_at"),
         Index("ix_certificates_expires", "expires_at"),
         Index("ix_certificates_user_cert", "user_id", "certification_id", "issued_at"),
     )

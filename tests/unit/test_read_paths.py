@@ -1,6 +1,6 @@
-"""The indexes behind read paths that a realistic bench mix found slow (migrations 0095 and 0105): the statements the
-pages build are answered from them. SQLite's plans are checked (its planner has no statistics, so the index
-must fit the query); on PostgreSQL the indexes exist as declared."""
+"""The indexes behind read paths that a realistic bench mix found slow (migrations 0095, 0105 and 0110): the
+statements the pages build are answered from them. SQLite's plans are checked (its planner has no statistics,
+so the index must fit the query); on PostgreSQL the indexes exist as declared."""
 
 from __future__ import annotations
 
@@ -48,6 +48,7 @@ def test_the_read_path_indexes_exist_and_the_adjustments_index_skips_order_lines
     assert "course_id,partner_id,completed_at" in defined["ix_enrolments_course_stats"]
     assert "course_id,user_id,passed,score,partner_id,submitted_at" in defined["ix_quiz_attempts_course_stats"]
     assert "partner_id,status,protection_ends_at" in defined["ix_deals_partner_status_protection"]
+    assert "partner_id,user_id,status,issued_at,expires_at" in defined["ix_certificates_partner_holders"]
 
 
 def test_a_partners_protected_deals_read_the_partner_status_and_protection_index(db):
@@ -56,3 +57,11 @@ def test_a_partners_protected_deals_read_the_partner_status_and_protection_index
     user = factories.partner_user()
     stmt = deals.list_deals(user, deals.Filters(expiry="protected"))
     assert "ix_deals_partner_status_protection (partner_id=? AND status=? AND protection_ends_at>?)" in _plan(db, stmt)
+
+
+def test_the_certified_people_per_partner_are_counted_from_the_holders_index(db):
+    from portal.core.time import utcnow
+    from portal.training import reports
+
+    stmt = reports.certified_query(factories.vendor(), utcnow()).limit(51)
+    assert "SCAN certificates USING COVERING INDEX ix_certificates_partner_holders" in _plan(db, stmt)
