@@ -11,7 +11,7 @@ from portal.accounts import service as accounts
 from portal.accounts.models import User
 from portal.core import audit
 from portal.core.htmx import render
-from portal.core.pagination import page_number, paginate
+from portal.core.pagination import page_number
 from portal.core.permissions import Permission, require
 from portal.core.time import DayError, day_end, day_start, parse_day
 from portal.pages import conditional
@@ -47,7 +47,7 @@ def index():
                           entity_type=filters["entity_type"], actor_id=actor_id,
                           since=day_start(since, zone) if since else None,
                           until=day_end(until, zone) if until else None)
-    page = paginate(stmt, page_number(), 50)
+    page = audit.page_of(stmt, page_number(), 50)
     actors = accounts.users_by_id({e.actor_id for e in page.items if e.actor_id})
     return render("audit/index.html", "results", status=422 if errors else 200, page=page,
                   filters=filters, errors=errors, actors=actors)

@@ -1,4 +1,4 @@
-"""The indexes behind read paths that a realistic bench mix found slow (migrations 0095, 0105 and 0110): the
+"""The indexes behind read paths that a realistic bench mix found slow (migrations 0095, 0105, 0110 and 0115): the
 statements the pages build are answered from them. SQLite's plans are checked (its planner has no statistics,
 so the index must fit the query); on PostgreSQL the indexes exist as declared."""
 
@@ -33,6 +33,15 @@ def test_the_audit_log_filtered_by_record_type_reads_the_type_index(db, role):
     assert f"USING INDEX {expected} (" in _plan(db, stmt)
 
 
+def test_a_channel_managers_audit_log_sorts_the_page_ids_from_the_partner_index(db):
+    manager = factories.vendor(factories.Role.CHANNEL_MANAGER)
+    for action in ("", "user."):
+        stmt = audit.filtered(audit.visible_entries(manager, partner_scope), action=action)
+        plan = _plan(db, audit.page_query(stmt, 3, 50))
+        assert "SEARCH audit_entries USING INTEGER PRIMARY KEY (rowid=?)" in plan, plan
+        assert "COVERING INDEX ix_audit_entries_partner_" in plan, plan
+
+
 @pytest.mark.pg
 def test_the_read_path_indexes_exist_and_the_adjustments_index_skips_order_lines(db):
     conn = db.session.connection()
@@ -43,6 +52,8 @@ def test_the_read_path_indexes_exist_and_the_adjustments_index_skips_order_lines
                for name, sql in conn.execute(text(catalog)).all()}
     assert "lowerentity_type,at,id" in defined["ix_audit_entries_type_at"]
     assert "partner_id,lowerentity_type,at,id" in defined["ix_audit_entries_partner_type_at"]
+    assert "partner_id,at,id,action" in defined["ix_audit_entries_partner_at_action"]
+    assert "ix_audit_entries_partner_at" not in defined
     assert "partner_id,status,created_at,id" in defined["ix_orders_partner_status_created"]
     assert "whereadjusts_idisnotnull" in defined["ix_rebate_statement_lines_adjusts_id"]
     assert "course_id,partner_id,completed_at" in defined["ix_enrolments_course_stats"]

@@ -163,6 +163,24 @@ def test_more_than_fifty_entries_are_paginated_with_a_next_link(client, login, d
     assert 'rel="prev"' in html and 'rel="next"' not in html
 
 
+@pytest.mark.pg
+def test_a_channel_managers_pages_hold_their_partners_entries_newest_first(client, login, world, backend):
+    """The page's ids are cut first (core.audit.page_of): the order, ties on the time and the next page hold."""
+    other = factories.PartnerFactory(name="West Ltd", channel_manager_id=world["manager"].id)
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    for n in range(53):  # two entries a minute: the later id first
+        at = start + timedelta(minutes=n // 2)
+        entry(f"user.n{n:02d}", world["admin"], other if n % 3 else world["north"], at=at)
+        entry(f"partner.n{n:02d}", world["admin"], other, at=at)
+    entry("user.east", world["admin"], world["east"], at=start + timedelta(hours=9))
+    login(world["manager"])
+    _response, first = page(client, "?action=USER.")
+    _response, second = page(client, "?action=user.&page=2")
+    expected = [f"user.n{n:02d}" for n in range(52, -1, -1)]
+    assert actions(first) == expected[:50] and actions(second) == expected[50:]
+    assert 'rel="next"' in first and 'rel="next"' not in second
+
+
 def test_an_htmx_filter_request_gets_only_the_results(client, login, db):
     admin = factories.vendor()
     entry("test.one", admin, factories.PartnerFactory())
