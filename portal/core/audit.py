@@ -87,6 +87,10 @@ def record(actor, action: str, entity: Any, *, partner_id: int | None = None,
     return entry
 
 
+# The log's order, newest first (ties: the later entry first): every list of entries and its page of ids.
+NEWEST_FIRST = (AuditEntry.at.desc(), AuditEntry.id.desc())
+
+
 def visible_entries(actor, scope):
     """Audit entries ``actor`` may read: admins all; a channel manager the entries of assigned
     partners; a partner admin their own company's. ``scope`` is partners.service.partner_scope
@@ -111,7 +115,7 @@ def filtered(stmt, *, action: str = "", entity_type: str = "", actor_id: int | N
         stmt = stmt.where(AuditEntry.at >= since)
     if until:
         stmt = stmt.where(AuditEntry.at < until)
-    return stmt.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    return stmt.order_by(*NEWEST_FIRST)
 
 
 def page_query(stmt, number: int, size: int):
@@ -119,7 +123,7 @@ def page_query(stmt, number: int, size: int):
     manager's 50 partners have thousands of entries, and sorting whole rows carries each one's before/after
     values along), then only those rows, newest first."""
     ids = limited(stmt.with_only_columns(AuditEntry.id), number, size)
-    return select(AuditEntry).where(AuditEntry.id.in_(ids)).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    return select(AuditEntry).where(AuditEntry.id.in_(ids)).order_by(*NEWEST_FIRST)
 
 
 def page_of(stmt, number: int, size: int) -> Page:

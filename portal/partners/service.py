@@ -311,7 +311,6 @@ def recent_activity(actor, partner: Partner, size: int = 8) -> dict:
     entries = []
     if actor.can(Permission.VIEW_AUDIT):
         entries = list(db.session.scalars(audit.visible_entries(actor, partner_scope).where(
-            audit.AuditEntry.partner_id == partner.id).order_by(audit.AuditEntry.at.desc(),
-                                                                audit.AuditEntry.id.desc()).limit(size)))
+            audit.AuditEntry.partner_id == partner.id).order_by(*audit.NEWEST_FIRST).limit(size)))
     return {"orders": orders, "deals": deals, "audit": entries,
             "certificates": partner_certificates(partner.id, size)}
